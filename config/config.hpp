@@ -1,0 +1,90 @@
+// The forwarder's configuration as typed values: every timeout, interval and bound has a default here.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace sf::config {
+
+using duration = std::chrono::milliseconds;
+
+// A secret value: given inline or read from `<name>_file`. Never printed; `redacted()` is what logs show.
+struct secret {
+  std::string value;
+  std::string source;  // "inline", "file:/path" or "env" (for messages only)
+  bool empty() const { return value.empty(); }
+};
+
+struct start_position {
+  enum class kind { oldest, newest, at_time } what = kind::oldest;
+  std::string time;  // RFC 3339, when what == at_time
+};
+
+struct source_config {
+  std::string url = "https://app.scaleft.com";
+  std::string team;
+  std::string service_user;  // required when key rotation is enabled
+  std::string key_id;
+  secret key_secret;
+  int page_size = 1000;  // 1..1000
+  duration poll_interval = std::chrono::seconds(30);
+  duration request_timeout = std::chrono::seconds(30);
+  start_position start_at;
+  std::string ca_file;  // empty: the system trust store
+};
+
+struct file_sink_config {
+  std::string path;
+  enum class compression { none, zstd } compress = compression::none;
+  bool fsync = true;
+};
+
+struct elasticsearch_sink_config {
+  std::vector<std::string> urls;  // from url, urls or cloud_id
+  std::string index;              // exactly one of index and data_stream
+  std::string data_stream;
+  secret api_key;                 // base64 "id:key"
+  std::string username;
+  secret password;
+  secret bearer_token;
+  std::string ca_file;
+  enum class compression { none, gzip } compress = compression::gzip;
+  std::size_t max_batch_events = 5000;
+  std::size_t max_batch_bytes = 10 * 1024 * 1024;
+  duration flush_interval = std::chrono::seconds(1);
+  int max_in_flight = 2;
+  duration request_timeout = std::chrono::seconds(60);
+  bool template_install = false;  // config key `template`
+};
+
+struct sink_config {
+  std::string name;
+  std::variant<file_sink_config, elasticsearch_sink_config> settings;
+  std::string type() const { return settings.index() == 0 ? "file" : "elasticsearch"; }
+};
+
+struct log_config {
+  enum class level { debug, info, warn, error } min_level = level::info;
+  enum class format { json, text } style = format::json;
+};
+
+struct retry_config {
+  duration initial_backoff = std::chrono::milliseconds(500);
+  duration max_backoff = std::chrono::seconds(60);
+  duration config_error_backoff = std::chrono::minutes(5);  // 400/403/404: configuration problems
+};
+
+struct forwarder_config {
+  source_config source;
+  std::string state_dir = "/var/lib/scaleft-forwarder";
+  std::vector<sink_config> sinks;
+  log_config log;
+  retry_config retry;
+  duration shutdown_grace = std::chrono::seconds(10);
+};
+
+}  // namespace sf::config

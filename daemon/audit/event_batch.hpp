@@ -1,0 +1,76 @@
+// A batch of audit events already rendered as ECS documents, kept in two flat arenas (no per-event heap).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sf::audit {
+
+class event_batch {
+ public:
+  // Appends one event: `document` is one line of JSON without the trailing newline.
+  void add(std::string_view id, std::string_view timestamp, std::string_view document) {
+    entry e;
+    e.key_off = static_cast<std::uint32_t>(keys_.size());
+    e.id_len = static_cast<std::uint32_t>(id.size());
+    e.ts_len = static_cast<std::uint32_t>(timestamp.size());
+    keys_.append(id).append(timestamp);
+    e.doc_off = documents_.size();
+    e.doc_len = static_cast<std::uint32_t>(document.size());
+    documents_.append(document).push_back('\n');
+    entries_.push_back(e);
+  }
+
+  // For renderers that write the document straight into the arena: begin, append to documents(), commit.
+  std::string& begin_document() { return documents_; }
+  void commit_document(std::string_view id, std::string_view timestamp, std::size_t doc_start) {
+    entry e;
+    e.key_off = static_cast<std::uint32_t>(keys_.size());
+    e.id_len = static_cast<std::uint32_t>(id.size());
+    e.ts_len = static_cast<std::uint32_t>(timestamp.size());
+    keys_.append(id).append(timestamp);
+    e.doc_off = doc_start;
+    e.doc_len = static_cast<std::uint32_t>(documents_.size() - doc_start);
+    documents_.push_back('\n');
+    entries_.push_back(e);
+  }
+  // Drops a document begun with begin_document() and not committed.
+  void abandon_document(std::size_t doc_start) { documents_.resize(doc_start); }
+
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  std::string_view id(std::size_t i) const { return {keys_.data() + entries_[i].key_off, entries_[i].id_len}; }
+  std::string_view timestamp(std::size_t i) const {
+    return {keys_.data() + entries_[i].key_off + entries_[i].id_len, entries_[i].ts_len};
+  }
+  // The ECS document of event i, without its newline.
+  std::string_view document(std::size_t i) const {
+    return {documents_.data() + entries_[i].doc_off, entries_[i].doc_len};
+  }
+  // Every document, each followed by '\n': exactly the NDJSON a file sink appends.
+  std::string_view ndjson() const { return documents_; }
+  // Bytes held, for memory accounting.
+  std::size_t bytes() const { return documents_.size() + keys_.size() + entries_.size() * sizeof(entry); }
+
+  void clear() {
+    documents_.clear();
+    keys_.clear();
+    entries_.clear();
+  }
+
+ private:
+  struct entry {
+    std::uint64_t doc_off;
+    std::uint32_t doc_len;
+    std::uint32_t key_off;
+    std::uint32_t id_len;
+    std::uint32_t ts_len;
+  };
+  std::string documents_;
+  std::string keys_;
+  std::vector<entry> entries_;
+};
+
+}  // namespace sf::audit
