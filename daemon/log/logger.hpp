@@ -1,0 +1,40 @@
+// Structured logging: one line per record, JSON (for collectors) or text (for terminals), to stderr.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace sf::log {
+
+enum class level { debug, info, warn, error };
+enum class format { json, text };
+
+// A field's value. Secrets must never be passed here: log a key id or a file name, never a secret.
+struct field {
+  field(std::string_view k, std::string_view v) : key(k), value(v) {}
+  field(std::string_view k, const std::string& v) : key(k), value(std::string_view(v)) {}
+  field(std::string_view k, const char* v) : key(k), value(std::string_view(v)) {}
+  field(std::string_view k, bool v) : key(k), value(v) {}
+  field(std::string_view k, double v) : key(k), value(v) {}
+  template <class I, class = std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>>>
+  field(std::string_view k, I v) : key(k), value(static_cast<std::int64_t>(v)) {}
+  std::string_view key;
+  std::variant<std::string_view, std::int64_t, double, bool> value;
+};
+
+void configure(level min_level, format style);
+bool enabled(level l);
+void write(level l, std::string_view message, std::initializer_list<field> fields = {});
+
+inline void debug(std::string_view m, std::initializer_list<field> f = {}) { if (enabled(level::debug)) write(level::debug, m, f); }
+inline void info(std::string_view m, std::initializer_list<field> f = {}) { write(level::info, m, f); }
+inline void warn(std::string_view m, std::initializer_list<field> f = {}) { write(level::warn, m, f); }
+inline void error(std::string_view m, std::initializer_list<field> f = {}) { write(level::error, m, f); }
+
+// Appends `s` to `out` as the inside of a JSON string (quotes not included).
+void append_json_escaped(std::string& out, std::string_view s);
+
+}  // namespace sf::log

@@ -1,0 +1,31 @@
+// The sink contract: deliver one batch, and return only once every event in it is stored or dead-lettered.
+#pragma once
+
+#include "daemon/audit/event_batch.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sf::sinks {
+
+struct delivery_report {
+  std::size_t stored = 0;         // newly stored
+  std::size_t duplicates = 0;     // already stored before (Elasticsearch 409): counts as delivered
+  std::size_t dead_lettered = 0;  // refused for good; written to the sink's dead-letter file with the reason
+  std::size_t requests = 0;       // requests or writes it took, retries included
+};
+
+// A sink owns its retries (only the items that failed transiently are sent again) and its dead letter.
+// deliver() completes when every event of the batch is stored or dead-lettered; it returns early only when
+// the operation is cancelled (shutdown), and then throws: the caller must not count the batch as delivered.
+class sink {
+ public:
+  virtual ~sink() = default;
+  virtual std::string_view name() const = 0;
+  virtual boost::asio::awaitable<delivery_report> deliver(const audit::event_batch& batch) = 0;
+};
+
+}  // namespace sf::sinks
