@@ -47,7 +47,7 @@ struct elasticsearch_sink_config {
   std::vector<std::string> urls;  // from url, urls or cloud_id
   std::string index;              // exactly one of index and data_stream
   std::string data_stream;
-  secret api_key;                 // base64 "id:key"
+  secret api_key;  // base64 "id:key"
   std::string username;
   secret password;
   secret bearer_token;

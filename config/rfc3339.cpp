@@ -1,0 +1,148 @@
+// RFC 3339 parsing and formatting with civil-date arithmetic (no libc time zone calls, no locale).
+#include "config/rfc3339.hpp"
+
+#include <limits>
+
+namespace sf::config {
+namespace {
+
+// Reads exactly `n` decimal digits at `p`; -1 if any is not a digit.
+inline int digits(const char* p, int n) {
+  int v = 0;
+  for (int i = 0; i < n; ++i) {
+    const unsigned d = static_cast<unsigned char>(p[i]) - '0';
+    if (d > 9) return -1;
+    v = v * 10 + static_cast<int>(d);
+  }
+  return v;
+}
+
+constexpr bool is_leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+constexpr int days_in_month(int y, int m) {
+  constexpr int table[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : table[m - 1];
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct civil {
+  std::int64_t y;
+  unsigned m, d;
+};
+
+constexpr civil civil_from_days(std::int64_t z) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_rfc3339_ns(std::string_view s) {
+  // Shortest form: "YYYY-MM-DDTHH:MM:SSZ" (20 characters).
+  if (s.size() < 20) return std::nullopt;
+  const char* p = s.data();
+  const int year = digits(p, 4), month = digits(p + 5, 2), day = digits(p + 8, 2);
+  const int hour = digits(p + 11, 2), minute = digits(p + 14, 2), second = digits(p + 17, 2);
+  if (p[4] != '-' || p[7] != '-' || p[13] != ':' || p[16] != ':') return std::nullopt;
+  if (p[10] != 'T' && p[10] != 't' && p[10] != ' ') return std::nullopt;
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+      second < 0 || second > 60)
+    return std::nullopt;
+  if (day > days_in_month(year, month)) return std::nullopt;
+
+  std::size_t i = 19;
+  std::int64_t frac_ns = 0;
+  if (s[i] == '.') {
+    ++i;
+    int n = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      if (++n > 9) return std::nullopt;
+      frac_ns = frac_ns * 10 + (s[i] - '0');
+      ++i;
+    }
+    if (n == 0) return std::nullopt;
+    for (int k = n; k < 9; ++k) frac_ns *= 10;
+  }
+  if (i >= s.size()) return std::nullopt;
+
+  int offset_s = 0;
+  if (s[i] == 'Z' || s[i] == 'z') {
+    if (i + 1 != s.size()) return std::nullopt;
+  } else if (s[i] == '+' || s[i] == '-') {
+    if (i + 6 != s.size() || s[i + 3] != ':') return std::nullopt;
+    const int oh = digits(p + i + 1, 2), om = digits(p + i + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
+    offset_s = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+  } else {
+    return std::nullopt;
+  }
+
+  const std::int64_t secs =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 + hour * 3600 +
+      minute * 60 + second - offset_s;
+  // int64 nanoseconds span 1677-09-21T00:12:43.145224192Z .. 2262-04-11T23:47:16.854775807Z.
+  constexpr std::int64_t max_s = std::numeric_limits<std::int64_t>::max() / 1'000'000'000;
+  constexpr std::int64_t min_s = std::numeric_limits<std::int64_t>::min() / 1'000'000'000;
+  if (secs > max_s || secs < min_s) return std::nullopt;
+  const std::int64_t base = secs * 1'000'000'000;
+  if (base > std::numeric_limits<std::int64_t>::max() - frac_ns) return std::nullopt;
+  return base + frac_ns;
+}
+
+std::string format_rfc3339_ns(std::int64_t ns) {
+  std::int64_t secs = ns / 1'000'000'000;
+  std::int64_t frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --secs;
+  }
+  std::int64_t days = secs / 86400;
+  std::int64_t sod = secs % 86400;
+  if (sod < 0) {
+    sod += 86400;
+    --days;
+  }
+  const civil c = civil_from_days(days);
+  char buf[32];
+  auto put = [&buf](int at, std::int64_t v, int width) {
+    for (int k = width - 1; k >= 0; --k) {
+      buf[at + k] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+  };
+  put(0, c.y, 4);
+  buf[4] = '-';
+  put(5, c.m, 2);
+  buf[7] = '-';
+  put(8, c.d, 2);
+  buf[10] = 'T';
+  put(11, sod / 3600, 2);
+  buf[13] = ':';
+  put(14, sod / 60 % 60, 2);
+  buf[16] = ':';
+  put(17, sod % 60, 2);
+  buf[19] = '.';
+  put(20, frac, 9);
+  buf[29] = 'Z';
+  return std::string(buf, 30);
+}
+
+}  // namespace sf::config

@@ -1,0 +1,20 @@
+// RFC 3339 timestamps <-> nanoseconds since the Unix epoch (config start_at, audit event timestamps).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sf::config {
+
+// Parses `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+hh:mm|-hh:mm)`. `T` may also be `t` or a space, `Z` also `z`
+// (RFC 3339 section 5.6 note). Calendar dates are checked (leap years included); second 60 is accepted
+// as a leap second and counted as the first second of the next minute. Times outside what int64
+// nanoseconds can hold (about 1677..2262) are rejected. No allocation: it runs once per audit event.
+std::optional<std::int64_t> parse_rfc3339_ns(std::string_view text);
+
+// The UTC form with exactly nine fraction digits, e.g. "2020-07-31T22:52:15.239331336Z".
+std::string format_rfc3339_ns(std::int64_t ns_since_epoch);
+
+}  // namespace sf::config
