@@ -1,0 +1,79 @@
+// Interpretation of rate-limit headers; every odd value (past, absurd, unparsable) ends in a bounded wait.
+#include "daemon/retry/rate_limit.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <ctime>
+
+namespace sf::retry {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::chrono::milliseconds clamp_wait(std::int64_t ms, const rate_limit_bounds& b) {
+  return std::clamp(std::chrono::milliseconds(ms), b.min_wait, b.max_wait);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_unsigned(std::string_view s) {
+  s = trim(s);
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  std::int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+std::optional<std::int64_t> parse_http_date(std::string_view s) {
+  s = trim(s);
+  // "Sun, 06 Nov 1994 08:49:37 GMT"
+  if (s.size() != 29 || s.substr(3, 2) != ", " || s.substr(25) != " GMT") return std::nullopt;
+  static constexpr std::array<const char*, 12> months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::tm tm{};
+  auto day = parse_unsigned(s.substr(5, 2));
+  auto year = parse_unsigned(s.substr(12, 4));
+  auto hh = parse_unsigned(s.substr(17, 2));
+  auto mm = parse_unsigned(s.substr(20, 2));
+  auto ss = parse_unsigned(s.substr(23, 2));
+  if (!day || !year || !hh || !mm || !ss || s[19] != ':' || s[22] != ':') return std::nullopt;
+  int month = -1;
+  for (int i = 0; i < 12; ++i)
+    if (s.substr(8, 3) == months[i]) month = i;
+  if (month < 0 || *day < 1 || *day > 31 || *hh > 23 || *mm > 59 || *ss > 60) return std::nullopt;
+  tm.tm_year = static_cast<int>(*year) - 1900;
+  tm.tm_mon = month;
+  tm.tm_mday = static_cast<int>(*day);
+  tm.tm_hour = static_cast<int>(*hh);
+  tm.tm_min = static_cast<int>(*mm);
+  tm.tm_sec = static_cast<int>(*ss);
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+std::optional<std::chrono::milliseconds> requested_wait(const rate_limit_headers& h, std::int64_t now_unix_ms,
+                                                        bool throttled, const rate_limit_bounds& bounds) {
+  auto until_unix_seconds = [&](std::int64_t secs) { return clamp_wait(secs * 1000 - now_unix_ms, bounds); };
+  if (throttled) {
+    if (!h.retry_after.empty()) {
+      if (auto secs = parse_unsigned(h.retry_after)) return clamp_wait(*secs * 1000, bounds);
+      if (auto at = parse_http_date(h.retry_after)) return until_unix_seconds(*at);
+    }
+    if (auto at = parse_unsigned(h.retry_at)) return until_unix_seconds(*at);
+    if (auto at = parse_unsigned(h.reset)) return until_unix_seconds(*at);
+    return std::nullopt;  // a bare 429: the caller's backoff decides
+  }
+  if (auto remaining = parse_unsigned(h.remaining); remaining && *remaining == 0) {
+    if (auto at = parse_unsigned(h.reset)) return until_unix_seconds(*at);
+  }
+  return std::nullopt;
+}
+
+}  // namespace sf::retry

@@ -1,0 +1,36 @@
+// Reads the server's pacing headers (Retry-After, X-RateLimit-*) into one wait, clamped to sane bounds.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace sf::retry {
+
+struct rate_limit_headers {
+  std::string_view retry_after;   // seconds or an HTTP-date
+  std::string_view retry_at;      // X-RateLimit-Retry-At: unix seconds
+  std::string_view reset;         // X-RateLimit-Reset: unix seconds of the next period
+  std::string_view remaining;     // X-RateLimit-Remaining
+  std::string_view limit;         // X-RateLimit-Limit
+};
+
+struct rate_limit_bounds {
+  std::chrono::milliseconds min_wait{std::chrono::seconds(1)};  // a time in the past still waits this long
+  std::chrono::milliseconds max_wait{std::chrono::hours(1)};    // an absurd time is clamped to this
+};
+
+// How long the server asked us to wait, if it did. For a 429 (`throttled`), Retry-After wins, then
+// X-RateLimit-Retry-At, then X-RateLimit-Reset. For a success whose X-RateLimit-Remaining is 0, the reset time
+// says when the next request may go. Values in the past give min_wait; values past max_wait are clamped.
+std::optional<std::chrono::milliseconds> requested_wait(const rate_limit_headers& h, std::int64_t now_unix_ms,
+                                                        bool throttled, const rate_limit_bounds& bounds = {});
+
+// Parses a decimal unsigned integer (no sign, no spaces inside), nullopt otherwise.
+std::optional<std::int64_t> parse_unsigned(std::string_view s);
+
+// Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") to unix seconds.
+std::optional<std::int64_t> parse_http_date(std::string_view s);
+
+}  // namespace sf::retry

@@ -1,0 +1,72 @@
+// The ScaleFT API as the forwarder uses it: bearer tokens minted from the API key, authenticated requests.
+#pragma once
+
+#include "daemon/http/client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace sf::source {
+
+struct api_key {
+  std::string id;
+  std::string secret;  // never logged
+};
+
+struct api_result {
+  // Transport failures carry ec/error; HTTP answers carry the response whatever its status.
+  http::exchange_result exchange;
+  bool from_token_mint = false;  // the failure came from minting a token (a key problem when it is a 401)
+  unsigned status() const { return exchange.ok() ? exchange.res.result_int() : 0; }
+  bool ok() const { return exchange.ok() && status() >= 200 && status() < 300; }
+};
+
+class scaleft_api {
+ public:
+  using clock = std::chrono::system_clock;
+  scaleft_api(http::client& client, std::string team, api_key key);
+
+  // Sends an authenticated request. Mints a token first when there is none or it is close to `expires_at`;
+  // on a 401 mints a new token and sends the same request once more. A failed mint is returned as it came.
+  boost::asio::awaitable<api_result> send(http::request req);
+  boost::asio::awaitable<api_result> get(std::string target);
+
+  // "/<base path>/v1/teams/<team><suffix>" with the team path-escaped.
+  std::string team_path(std::string_view suffix) const;
+
+  void set_key(api_key key);  // takes effect at the next mint
+  const api_key& key() const { return key_; }
+  const http::url& client_origin() const { return client_.origin(); }
+  bool has_token() const { return !token_.empty(); }
+  clock::time_point token_expires_at() const { return token_expiry_; }
+  std::uint64_t tokens_minted() const { return tokens_minted_; }
+
+  // Called after every response (success or not) with its headers: the rate-limit tracker listens here.
+  std::function<void(const http::response&)> on_response;
+
+ private:
+  boost::asio::awaitable<api_result> mint_token();
+  bool token_fresh(clock::time_point now) const;
+
+  http::client& client_;
+  std::string team_;
+  api_key key_;
+  std::string token_;
+  clock::time_point token_minted_{};
+  clock::time_point token_expiry_{};
+  std::uint64_t tokens_minted_ = 0;
+};
+
+// Parses a service_token response body. Returns false (with `why`) when the body is not what the spec says.
+bool parse_token_response(std::string_view body, std::string& token, std::int64_t& expires_unix_ns,
+                          std::string& why);
+
+// How long before `expires_at` a token is replaced: a quarter of its lifetime, at most two minutes, so that
+// short-lived tokens are still used for most of their life and no request is sent with a dying token.
+std::chrono::nanoseconds token_refresh_margin(std::chrono::nanoseconds lifetime);
+
+}  // namespace sf::source
