@@ -537,9 +537,9 @@ class loader {
     reject_unknown(m, {"initial_backoff", "max_backoff", "config_error_backoff"}, "retry");
     get_duration(m, "initial_backoff", r.initial_backoff, std::chrono::milliseconds(1),
                  std::chrono::hours(1));
-    get_duration(m, "max_backoff", r.max_backoff, std::chrono::milliseconds(1), std::chrono::hours(24));
+    get_duration(m, "max_backoff", r.max_backoff, std::chrono::milliseconds(1), std::chrono::hours(7 * 24));
     get_duration(m, "config_error_backoff", r.config_error_backoff, std::chrono::milliseconds(1),
-                 std::chrono::hours(24));
+                 std::chrono::hours(7 * 24));
     if (r.initial_backoff > r.max_backoff) {
       const bool max_given = m.given("max_backoff") != nullptr;
       error(line(m, max_given ? "max_backoff" : "initial_backoff"),
