@@ -41,7 +41,9 @@ class event_batch {
 
   std::size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
-  std::string_view id(std::size_t i) const { return {keys_.data() + entries_[i].key_off, entries_[i].id_len}; }
+  std::string_view id(std::size_t i) const {
+    return {keys_.data() + entries_[i].key_off, entries_[i].id_len};
+  }
   std::string_view timestamp(std::size_t i) const {
     return {keys_.data() + entries_[i].key_off + entries_[i].id_len, entries_[i].ts_len};
   }
@@ -53,6 +55,20 @@ class event_batch {
   std::string_view ndjson() const { return documents_; }
   // Bytes held, for memory accounting.
   std::size_t bytes() const { return documents_.size() + keys_.size() + entries_.size() * sizeof(entry); }
+
+  // A position in the batch, to take back everything appended after it (a page found malformed half-way).
+  struct mark {
+    std::size_t events = 0;
+    std::size_t document_bytes = 0;
+    std::size_t key_bytes = 0;
+  };
+  mark position() const { return {entries_.size(), documents_.size(), keys_.size()}; }
+  void rollback(const mark& m) {
+    if (m.events > entries_.size()) return;
+    entries_.resize(m.events);
+    documents_.resize(m.document_bytes);
+    keys_.resize(m.key_bytes);
+  }
 
   void clear() {
     documents_.clear();

@@ -1,10 +1,12 @@
-// Turns one auditsV2 response body into ECS documents: a pure function of its input, tested with golden files.
+// Turns one auditsV2 response body into ECS documents: a pure function of its input, tested with golden
+// files.
 #pragma once
 
 #include "daemon/audit/event_batch.hpp"
 
 #include <simdjson.h>
 
+#include <memory>
 #include <string>
 
 namespace sf::audit {
@@ -15,13 +17,34 @@ struct page_outcome {
   std::string error;       // when !ok: what is wrong with the page, naming the place (for the log)
 };
 
+// Buffers the renderer reuses from page to page (the index of related objects, its text arena, per-event
+// lists), so that the steady state allocates nothing. One per thread or per source; not shared.
+class render_scratch {
+ public:
+  render_scratch();
+  ~render_scratch();
+  render_scratch(render_scratch&&) noexcept;
+  render_scratch& operator=(render_scratch&&) noexcept;
+
+  struct state;
+  state& get() { return *state_; }
+
+ private:
+  std::unique_ptr<state> state_;
+};
+
 // Parses an auditsV2 envelope ({"list": [...], "related_objects": {...}}) and appends one ECS document
 // per event to `batch`, in page order. A malformed envelope, or an event without a string `id`, makes the
 // whole page malformed: nothing is appended and the error says what was wrong (the caller retries the page).
 // Odd event contents (empty details, missing or malformed related objects, null references, unknown types and
 // fields) are not errors: they pass through under `scaleft.` unchanged.
 // `parser` is reused across pages so that its buffers are allocated once.
+// The batch keeps each event's id and timestamp unescaped (as values, not JSON text).
 page_outcome render_page(simdjson::ondemand::parser& parser, simdjson::padded_string_view body,
                          event_batch& batch);
+
+// The same, with explicit scratch buffers (the overload above uses one per thread).
+page_outcome render_page(simdjson::ondemand::parser& parser, simdjson::padded_string_view body,
+                         event_batch& batch, render_scratch& scratch);
 
 }  // namespace sf::audit

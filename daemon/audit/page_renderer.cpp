@@ -1,0 +1,679 @@
+// The page renderer: one simdjson on-demand pass over an auditsV2 page, ECS documents written into the batch.
+#include "daemon/audit/page_renderer.hpp"
+
+#include "daemon/audit/ecs_mapping.hpp"
+#include "daemon/audit/json_text.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sf::audit {
+
+namespace od = simdjson::ondemand;
+
+namespace {
+
+enum class related_kind : std::uint8_t { other, user, client, server };
+
+// A slice of the scratch arena (offsets, since the arena may grow while the index is built).
+struct text_ref {
+  std::uint32_t off = 0;
+  std::uint32_t len = 0;
+  bool empty() const { return len == 0; }
+};
+
+// One entry of related_objects, with the ECS fields pre-rendered as JSON strings (quotes included), so that
+// events sharing it only copy bytes.
+struct related_entry {
+  text_ref key;       // unescaped, for look-ups
+  text_ref json_key;  // the key as a JSON string
+  text_ref raw;       // the entry's JSON, one line
+  related_kind kind = related_kind::other;
+  text_ref id, name, email, full_name, hostname, os;
+  std::uint64_t seen = 0;  // number of the last event that referenced it (dedups references per event)
+};
+
+// Where an event's details point: indexes into the entries, -1 when absent.
+struct event_roles {
+  std::int32_t actor = -1;
+  std::int32_t user = -1;
+  std::int32_t target = -1;
+};
+
+struct extra_field {
+  std::string_view key;  // unescaped
+  std::string_view raw;  // value JSON as received
+};
+
+}  // namespace
+
+struct render_scratch::state {
+  std::string arena;
+  std::vector<related_entry> entries;
+  std::vector<std::uint32_t> slots;  // open addressing over entries: index + 1, 0 = empty
+  std::uint64_t event_no = 0;
+  std::vector<std::uint32_t> refs;  // entries the current event references, in order of first reference
+  std::vector<extra_field> extras;  // unknown top-level event fields, kept under scaleft.event
+  std::vector<std::string_view> names;
+
+  std::string_view text(text_ref r) const { return {arena.data() + r.off, r.len}; }
+
+  text_ref append_string(std::string_view unescaped) {
+    const auto off = arena.size();
+    append_json_string(arena, unescaped);
+    return {static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(arena.size() - off)};
+  }
+  text_ref append_raw(std::string_view raw) {
+    const auto off = arena.size();
+    append_raw_json(arena, raw);
+    return {static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(arena.size() - off)};
+  }
+  text_ref append_plain(std::string_view s) {
+    const auto off = arena.size();
+    arena.append(s);
+    return {static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(s.size())};
+  }
+
+  void reset_index() {
+    arena.clear();
+    entries.clear();
+  }
+
+  // Built once per page after every entry is known; power-of-two table at most half full.
+  void build_table() {
+    std::size_t size = 16;
+    while (size < entries.size() * 2) size *= 2;
+    slots.assign(size, 0);
+    for (std::uint32_t i = 0; i < entries.size(); ++i) {
+      std::size_t h = std::hash<std::string_view>{}(text(entries[i].key)) & (size - 1);
+      while (slots[h] != 0) {
+        if (text(entries[slots[h] - 1].key) == text(entries[i].key)) break;  // duplicate key: first wins
+        h = (h + 1) & (size - 1);
+      }
+      if (slots[h] == 0) slots[h] = i + 1;
+    }
+  }
+
+  std::int32_t find(std::string_view key) const {
+    if (entries.empty() || key.empty()) return -1;
+    const std::size_t mask = slots.size() - 1;
+    std::size_t h = std::hash<std::string_view>{}(key)&mask;
+    while (slots[h] != 0) {
+      if (text(entries[slots[h] - 1].key) == key) return static_cast<std::int32_t>(slots[h] - 1);
+      h = (h + 1) & mask;
+    }
+    return -1;
+  }
+};
+
+render_scratch::render_scratch() : state_(std::make_unique<state>()) {}
+render_scratch::~render_scratch() = default;
+render_scratch::render_scratch(render_scratch&&) noexcept = default;
+render_scratch& render_scratch::operator=(render_scratch&&) noexcept = default;
+
+namespace {
+
+using state = render_scratch::state;
+
+std::string describe(std::string_view where, simdjson::error_code e) {
+  std::string s(where);
+  s.append(": ").append(simdjson::error_message(e));
+  return s;
+}
+
+std::string at_event(std::size_t i, std::string_view what) {
+  std::string s = "list[";
+  s.append(std::to_string(i)).append("]: ").append(what);
+  return s;
+}
+
+// The JSON text of any value as received; consumes objects and arrays, leaves scalars to be skipped.
+simdjson::error_code raw_value(od::value& v, std::string_view& out) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) return e;
+  if (t == od::json_type::object) {
+    od::object o;
+    if (auto e = v.get_object().get(o)) return e;
+    return o.raw_json().get(out);
+  }
+  if (t == od::json_type::array) {
+    od::array a;
+    if (auto e = v.get_array().get(a)) return e;
+    return a.raw_json().get(out);
+  }
+  out = trim_json_space(v.raw_json_token());
+  return simdjson::SUCCESS;
+}
+
+// The end of the value just consumed: the next token's start, minus the whitespace before it.
+simdjson::error_code span_to_here(od::document& doc, const char* start, std::string_view& out) {
+  const char* end = nullptr;
+  if (auto e = doc.current_location().get(end)) return e;
+  out = trim_json_space(std::string_view(start, static_cast<std::size_t>(end - start)));
+  return simdjson::SUCCESS;
+}
+
+bool is_string(od::value& v) {
+  od::json_type t;
+  return v.type().get(t) == simdjson::SUCCESS && t == od::json_type::string;
+}
+
+// Reads a string value into the arena as a JSON string; anything else leaves the field absent.
+simdjson::error_code take_string(state& s, od::value v, text_ref& out) {
+  if (!is_string(v)) return simdjson::SUCCESS;
+  std::string_view str;
+  if (auto e = v.get_string().get(str)) return e;
+  out = s.append_string(str);
+  return simdjson::SUCCESS;
+}
+
+// Pre-extracts the ECS fields of a related object's "object" member.
+simdjson::error_code read_object_fields(state& s, related_entry& entry, od::object obj) {
+  for (auto f : obj) {
+    od::field field;
+    if (auto e = std::move(f).get(field)) return e;
+    const auto key = field.key();
+    od::value v = field.value();
+    simdjson::error_code e = simdjson::SUCCESS;
+    if (key == "id") {
+      e = take_string(s, v, entry.id);
+    } else if (key == "name") {
+      e = take_string(s, v, entry.name);
+    } else if (key == "hostname") {
+      e = take_string(s, v, entry.hostname);
+    } else if (key == "os") {
+      e = take_string(s, v, entry.os);
+    } else if (key == "email") {
+      e = take_string(s, v, entry.email);
+    } else if (key == "full_name") {
+      e = take_string(s, v, entry.full_name);
+    } else if (key == "details") {
+      // Users keep email and full name one level down.
+      od::json_type t;
+      if (v.type().get(t) == simdjson::SUCCESS && t == od::json_type::object) {
+        od::object d;
+        if ((e = v.get_object().get(d))) return e;
+        for (auto df : d) {
+          od::field dfield;
+          if ((e = std::move(df).get(dfield))) return e;
+          const auto dkey = dfield.key();
+          if (dkey == "email" && entry.email.empty()) {
+            e = take_string(s, dfield.value(), entry.email);
+          } else if (dkey == "full_name" && entry.full_name.empty()) {
+            e = take_string(s, dfield.value(), entry.full_name);
+          }
+          if (e) return e;
+        }
+      }
+    }
+    if (e) return e;
+  }
+  return simdjson::SUCCESS;
+}
+
+// Adds one related_objects entry to the index. Odd entries (not an object, no type, "object": null) are kept
+// for pass-through with kind `other`; only broken JSON is an error.
+simdjson::error_code add_entry(state& s, od::document& doc, std::string_view key, od::value v) {
+  related_entry entry;
+  entry.key = s.append_plain(key);
+  entry.json_key = s.append_string(key);
+  std::string_view raw;
+  od::json_type t;
+  if (auto e = v.type().get(t)) return e;
+  if (t == od::json_type::object) {
+    const char* start = v.raw_json_token().data();
+    od::object o;
+    if (auto e = v.get_object().get(o)) return e;
+    related_kind kind = related_kind::other;
+    for (auto f : o) {
+      od::field field;
+      if (auto e = std::move(f).get(field)) return e;
+      const auto fkey = field.key();
+      od::value fv = field.value();
+      od::json_type ft;
+      if (auto e = fv.type().get(ft)) return e;
+      if (fkey == "type" && ft == od::json_type::string) {
+        std::string_view kind_name;
+        if (auto e = fv.get_string().get(kind_name)) return e;
+        kind = kind_name == "user"     ? related_kind::user
+               : kind_name == "client" ? related_kind::client
+               : kind_name == "server" ? related_kind::server
+                                       : related_kind::other;
+      } else if (fkey == "object" && ft == od::json_type::object) {
+        od::object obj;
+        if (auto e = fv.get_object().get(obj)) return e;
+        if (auto e = read_object_fields(s, entry, obj)) return e;
+      }
+    }
+    entry.kind = kind;
+    if (auto e = span_to_here(doc, start, raw)) return e;
+  } else if (auto e = raw_value(v, raw)) {
+    return e;
+  }
+  entry.raw = s.append_raw(raw);
+  s.entries.push_back(entry);
+  return simdjson::SUCCESS;
+}
+
+// Notes that the current event references entry `idx` through details key `key`.
+void note_ref(state& s, std::int32_t idx, std::string_view key, event_roles& roles) {
+  if (idx < 0) return;
+  related_entry& e = s.entries[static_cast<std::size_t>(idx)];
+  if (e.seen != s.event_no) {
+    e.seen = s.event_no;
+    s.refs.push_back(static_cast<std::uint32_t>(idx));
+  }
+  if (e.kind != related_kind::user) return;
+  if (key == "actor" && roles.actor < 0) roles.actor = idx;
+  if (key == "user" && roles.user < 0) roles.user = idx;
+  if (key == "target_user" && roles.target < 0) roles.target = idx;
+}
+
+// What one event's walk found, all views valid until the page is done.
+struct event_view {
+  std::string_view id;
+  std::string_view timestamp;
+  bool has_timestamp = false;
+  std::string_view action;
+  bool has_action = false;
+  std::string_view details;      // raw object, when details is an object
+  std::string_view details_raw;  // raw text, when details is something else (kept as a string)
+  event_roles roles;
+};
+
+simdjson::error_code walk_details(state& s, od::document& doc, od::value v, event_view& ev) {
+  const char* start = v.raw_json_token().data();
+  od::object o;
+  if (auto e = v.get_object().get(o)) return e;
+  for (auto f : o) {
+    od::field field;
+    if (auto e = std::move(f).get(field)) return e;
+    const auto key = field.key();
+    od::value fv = field.value();
+    od::json_type t;
+    if (auto e = fv.type().get(t)) return e;
+    if (t == od::json_type::string) {
+      std::string_view str;
+      if (auto e = fv.get_string().get(str)) return e;
+      if (key == "type") {
+        ev.action = str;
+        ev.has_action = true;
+        continue;
+      }
+      // Any string may be a reference; the short, well-known role keys are compared raw.
+      const std::int32_t idx = s.find(str);
+      if (idx >= 0) {
+        std::string_view role;
+        if (key == "actor")
+          role = "actor";
+        else if (key == "user")
+          role = "user";
+        else if (key == "target_user")
+          role = "target_user";
+        note_ref(s, idx, role, ev.roles);
+      }
+    } else if (t == od::json_type::array) {
+      // Lists of references (e.g. several users of a group change).
+      od::array a;
+      if (auto e = fv.get_array().get(a)) return e;
+      for (auto el : a) {
+        od::value ev_el;
+        if (auto e = std::move(el).get(ev_el)) return e;
+        if (!is_string(ev_el)) continue;
+        std::string_view str;
+        if (auto e = ev_el.get_string().get(str)) return e;
+        note_ref(s, s.find(str), {}, ev.roles);
+      }
+    }
+  }
+  return span_to_here(doc, start, ev.details);
+}
+
+// Writes `"name":<json string>` when present, with a comma unless it is the first member.
+void write_member(std::string& out, bool& first, std::string_view name, std::string_view json) {
+  if (json.empty()) return;
+  if (!first) out.push_back(',');
+  first = false;
+  out.push_back('"');
+  out.append(name);
+  out.append("\":");
+  out.append(json);
+}
+
+// The ECS user fields of one entry; false when it has none (a malformed object).
+bool write_user_fields(std::string& out, const state& s, const related_entry& e) {
+  bool first = true;
+  write_member(out, first, "name", s.text(e.name));
+  write_member(out, first, "id", s.text(e.id));
+  write_member(out, first, "email", s.text(e.email));
+  write_member(out, first, "full_name", s.text(e.full_name));
+  return !first;
+}
+
+bool has_user_fields(const related_entry& e) {
+  return !e.name.empty() || !e.id.empty() || !e.email.empty() || !e.full_name.empty();
+}
+
+std::string_view host_name(const state& s, const related_entry& e) {
+  return e.hostname.empty() ? s.text(e.name) : s.text(e.hostname);
+}
+
+void add_unique(std::vector<std::string_view>& names, std::string_view n) {
+  if (n.empty()) return;
+  for (const auto x : names) {
+    if (x == n) return;
+  }
+  names.push_back(n);
+}
+
+void render_event(std::string& out, state& s, const event_view& ev) {
+  out.push_back('{');
+  if (ev.has_timestamp) {
+    out.append("\"@timestamp\":");
+    append_json_string(out, ev.timestamp);
+    out.push_back(',');
+  }
+  out.append("\"event\":{\"id\":");
+  append_json_string(out, ev.id);
+  out.append(",\"kind\":\"event\"");
+  if (ev.has_action) {
+    out.append(",\"action\":");
+    append_json_string(out, ev.action);
+    const event_class c = classify_event_type(ev.action);
+    if (c.known()) {
+      out.append(",\"category\":").append(c.category).append(",\"type\":").append(c.type);
+      if (!c.outcome.empty()) out.append(",\"outcome\":\"").append(c.outcome).append("\"");
+    }
+  }
+  out.append(",\"dataset\":\"scaleft.audit\",\"provider\":\"scaleft\"}");
+
+  // user: the actor (or details.user), and the user acted upon under user.target.
+  std::int32_t user = ev.roles.actor >= 0 ? ev.roles.actor : ev.roles.user;
+  std::int32_t target = ev.roles.target;
+  if (target < 0 && ev.roles.actor >= 0 && ev.roles.user >= 0 && ev.roles.user != ev.roles.actor) {
+    target = ev.roles.user;
+  }
+  const related_entry* u = user >= 0 ? &s.entries[static_cast<std::size_t>(user)] : nullptr;
+  const related_entry* t = target >= 0 ? &s.entries[static_cast<std::size_t>(target)] : nullptr;
+  if (u && !has_user_fields(*u)) u = nullptr;
+  if (t && !has_user_fields(*t)) t = nullptr;
+  if (u || t) {
+    out.append(",\"user\":{");
+    const bool wrote = u ? write_user_fields(out, s, *u) : false;
+    if (t) {
+      out.append(wrote ? ",\"target\":{" : "\"target\":{");
+      write_user_fields(out, s, *t);
+      out.push_back('}');
+    }
+    out.push_back('}');
+  }
+
+  // host: the server the event is about, else the client it came from.
+  const related_entry* host = nullptr;
+  for (const auto idx : s.refs) {
+    const related_entry& e = s.entries[idx];
+    if (e.kind == related_kind::server && !host_name(s, e).empty()) {
+      host = &e;
+      break;
+    }
+  }
+  if (!host) {
+    for (const auto idx : s.refs) {
+      const related_entry& e = s.entries[idx];
+      if (e.kind == related_kind::client && !host_name(s, e).empty()) {
+        host = &e;
+        break;
+      }
+    }
+  }
+  if (host) {
+    out.append(",\"host\":{");
+    bool first = true;
+    write_member(out, first, "name", host_name(s, *host));
+    write_member(out, first, "hostname", s.text(host->hostname));
+    if (!host->os.empty()) out.append(",\"os\":{\"full\":").append(s.text(host->os)).push_back('}');
+    out.push_back('}');
+  }
+
+  // related.user / related.hosts: every name this event's references bring.
+  s.names.clear();
+  for (const auto idx : s.refs) {
+    const related_entry& e = s.entries[idx];
+    if (e.kind == related_kind::user) add_unique(s.names, s.text(e.name));
+  }
+  const std::size_t users = s.names.size();
+  for (const auto idx : s.refs) {
+    const related_entry& e = s.entries[idx];
+    if (e.kind == related_kind::client || e.kind == related_kind::server) {
+      const auto n = host_name(s, e);
+      bool dup = false;
+      for (std::size_t i = users; i < s.names.size(); ++i) dup = dup || s.names[i] == n;
+      if (!dup && !n.empty()) s.names.push_back(n);
+    }
+  }
+  if (!s.names.empty()) {
+    out.append(",\"related\":{");
+    bool first = true;
+    if (users) {
+      first = false;
+      out.append("\"user\":[");
+      for (std::size_t i = 0; i < users; ++i) {
+        if (i) out.push_back(',');
+        out.append(s.names[i]);
+      }
+      out.push_back(']');
+    }
+    if (s.names.size() > users) {
+      if (!first) out.push_back(',');
+      out.append("\"hosts\":[");
+      for (std::size_t i = users; i < s.names.size(); ++i) {
+        if (i > users) out.push_back(',');
+        out.append(s.names[i]);
+      }
+      out.push_back(']');
+    }
+    out.push_back('}');
+  }
+
+  out.append(",\"observer\":{\"vendor\":\"Okta\",\"product\":\"ScaleFT Advanced Server Access\"}");
+
+  // scaleft: everything as received, so that nothing is lost.
+  out.append(",\"scaleft\":{");
+  bool first = true;
+  if (!ev.details.empty()) {
+    first = false;
+    out.append("\"details\":");
+    append_raw_json(out, ev.details);
+  } else if (!ev.details_raw.empty()) {
+    // Not an object: kept as text, so that it cannot clash with the object mapping of scaleft.details.
+    first = false;
+    out.append("\"details_raw\":");
+    append_json_string(out, ev.details_raw);
+  }
+  if (!s.refs.empty()) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.append("\"related_objects\":{");
+    for (std::size_t i = 0; i < s.refs.size(); ++i) {
+      const related_entry& e = s.entries[s.refs[i]];
+      if (i) out.push_back(',');
+      out.append(s.text(e.json_key)).push_back(':');
+      out.append(s.text(e.raw));
+    }
+    out.push_back('}');
+  }
+  if (!s.extras.empty()) {
+    if (!first) out.push_back(',');
+    out.append("\"event\":{");
+    for (std::size_t i = 0; i < s.extras.size(); ++i) {
+      if (i) out.push_back(',');
+      append_json_string(out, s.extras[i].key);
+      out.push_back(':');
+      append_raw_json(out, s.extras[i].raw);
+    }
+    out.push_back('}');
+  }
+  out.append("}}");
+}
+
+page_outcome fail(std::string message) {
+  page_outcome o;
+  o.error = std::move(message);
+  return o;
+}
+
+page_outcome render(od::parser& parser, simdjson::padded_string_view body, event_batch& batch, state& s) {
+  od::document doc;
+  if (auto e = parser.iterate(body).get(doc)) return fail(describe("body is not JSON", e));
+  od::object root;
+  if (auto e = doc.get_object().get(root)) {
+    return fail(e == simdjson::INCORRECT_TYPE ? "body is not a JSON object"
+                                              : describe("body is not JSON", e));
+  }
+
+  // related_objects first: the index every event of the page looks its references up in.
+  s.reset_index();
+  if (s.arena.capacity() < body.size()) s.arena.reserve(body.size());
+  od::value related;
+  auto found = root.find_field_unordered("related_objects").get(related);
+  if (found == simdjson::SUCCESS) {
+    od::json_type t;
+    if (auto e = related.type().get(t)) return fail(describe("related_objects", e));
+    if (t == od::json_type::object) {
+      od::object ro;
+      if (auto e = related.get_object().get(ro)) return fail(describe("related_objects", e));
+      for (auto f : ro) {
+        od::field field;
+        if (auto e = std::move(f).get(field)) return fail(describe("related_objects", e));
+        std::string_view key;
+        if (auto e = field.unescaped_key().get(key)) return fail(describe("related_objects", e));
+        if (auto e = add_entry(s, doc, key, field.value())) {
+          std::string where = "related_objects[";
+          where.append(key).append("]");
+          return fail(describe(where, e));
+        }
+      }
+    }
+    // Any other type: no index, events keep their raw references (an odd case, not an error).
+  } else if (found != simdjson::NO_SUCH_FIELD) {
+    return fail(describe("body is not JSON", found));
+  }
+  s.build_table();
+
+  od::array list;
+  od::value list_value;
+  auto lf = root.find_field_unordered("list").get(list_value);
+  if (lf == simdjson::NO_SUCH_FIELD) return fail("list is missing");
+  if (lf) return fail(describe("body is not JSON", lf));
+  if (auto e = list_value.get_array().get(list)) {
+    return fail(e == simdjson::INCORRECT_TYPE ? "list is not an array" : describe("list", e));
+  }
+
+  const event_batch::mark start = batch.position();
+  std::size_t i = 0;
+  for (auto el : list) {
+    od::value event;
+    od::object eo;
+    if (auto e = std::move(el).get(event)) {
+      batch.rollback(start);
+      return fail(at_event(i, simdjson::error_message(e)));
+    }
+    od::json_type et;
+    if (auto e = event.type().get(et); e || et != od::json_type::object) {
+      batch.rollback(start);
+      return fail(at_event(i, e ? simdjson::error_message(e) : "event is not an object"));
+    }
+    if (auto e = event.get_object().get(eo)) {
+      batch.rollback(start);
+      return fail(at_event(i, simdjson::error_message(e)));
+    }
+    ++s.event_no;
+    s.refs.clear();
+    s.extras.clear();
+    event_view ev;
+    bool has_id = false;
+    std::string error;
+    for (auto f : eo) {
+      od::field field;
+      simdjson::error_code e = std::move(f).get(field);
+      if (e) {
+        error = at_event(i, simdjson::error_message(e));
+        break;
+      }
+      const auto key = field.key();
+      od::value v = field.value();
+      od::json_type t;
+      if ((e = v.type().get(t))) {
+        error = at_event(i, simdjson::error_message(e));
+        break;
+      }
+      if (key == "id" && !has_id) {
+        if (t != od::json_type::string) {
+          error = at_event(i, "id is not a string");
+          break;
+        }
+        if ((e = v.get_string().get(ev.id))) {
+          error = at_event(i, describe("id", e));
+          break;
+        }
+        has_id = true;
+      } else if (key == "timestamp" && t == od::json_type::string && !ev.has_timestamp) {
+        if ((e = v.get_string().get(ev.timestamp))) {
+          error = at_event(i, describe("timestamp", e));
+          break;
+        }
+        ev.has_timestamp = true;
+      } else if (key == "details" && t == od::json_type::object && ev.details.empty()) {
+        if ((e = walk_details(s, doc, v, ev))) {
+          error = at_event(i, describe("details", e));
+          break;
+        }
+      } else if (key == "details" && t == od::json_type::null) {
+        // No details at all: nothing to keep.
+      } else {
+        extra_field x;
+        if ((e = field.unescaped_key().get(x.key)) || (e = raw_value(v, x.raw))) {
+          error = at_event(i, simdjson::error_message(e));
+          break;
+        }
+        if (key == "details") {
+          ev.details_raw = x.raw;
+        } else {
+          s.extras.push_back(x);
+        }
+      }
+    }
+    if (error.empty() && !has_id) error = at_event(i, "id is missing");
+    if (!error.empty()) {
+      batch.rollback(start);
+      return fail(std::move(error));
+    }
+    std::string& out = batch.begin_document();
+    const std::size_t doc_start = out.size();
+    render_event(out, s, ev);
+    batch.commit_document(ev.id, ev.has_timestamp ? ev.timestamp : std::string_view{}, doc_start);
+    ++i;
+  }
+
+  page_outcome o;
+  o.ok = true;
+  o.events = i;
+  return o;
+}
+
+}  // namespace
+
+page_outcome render_page(od::parser& parser, simdjson::padded_string_view body, event_batch& batch,
+                         render_scratch& scratch) {
+  return render(parser, body, batch, scratch.get());
+}
+
+page_outcome render_page(od::parser& parser, simdjson::padded_string_view body, event_batch& batch) {
+  thread_local render_scratch scratch;
+  return render(parser, body, batch, scratch.get());
+}
+
+}  // namespace sf::audit

@@ -1,0 +1,49 @@
+// Throughput probe (not a test): ns per event for render_page on 1000-event realistic pages, median of runs.
+#include "daemon/audit/page_renderer.hpp"
+#include "tests/audit/page_factory.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+int main(int argc, char** argv) {
+  const int runs = argc > 1 ? std::atoi(argv[1]) : 15;
+  constexpr std::size_t events = 1000;
+  constexpr int pages_per_run = 20;
+  std::vector<simdjson::padded_string> pages;
+  std::size_t bytes = 0;
+  for (int p = 0; p < 8; ++p) {
+    pages.emplace_back(sf::audit::testing::make_realistic_page(events, static_cast<unsigned>(p + 1)));
+    bytes += pages.back().size();
+  }
+  simdjson::ondemand::parser parser;
+  sf::audit::render_scratch scratch;
+  sf::audit::event_batch batch;
+  std::vector<double> ns_per_event;
+  std::size_t out_bytes = 0;
+  for (int r = 0; r < runs + 1; ++r) {  // the first run warms buffers and is not counted
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < pages_per_run; ++i) {
+      batch.clear();
+      const auto o =
+          sf::audit::render_page(parser, pages[static_cast<std::size_t>(i) % pages.size()], batch, scratch);
+      if (!o.ok || o.events != events) {
+        std::fprintf(stderr, "render failed: %s\n", o.error.c_str());
+        return 1;
+      }
+      out_bytes = batch.ndjson().size();
+    }
+    const auto dt = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    if (r > 0) ns_per_event.push_back(dt / (pages_per_run * events));
+  }
+  std::sort(ns_per_event.begin(), ns_per_event.end());
+  std::printf("input %.0f bytes/event, output %.0f bytes/event\n", double(bytes) / (pages.size() * events),
+              double(out_bytes) / events);
+  std::printf(
+      "render_page: median %.0f ns/event (min %.0f, max %.0f) over %d runs of %d pages x %zu events\n",
+      ns_per_event[ns_per_event.size() / 2], ns_per_event.front(), ns_per_event.back(), runs, pages_per_run,
+      events);
+  return 0;
+}

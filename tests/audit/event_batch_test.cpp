@@ -1,0 +1,63 @@
+// event_batch: the flat arenas the sinks read, with add, begin/commit, abandon and rollback.
+#include "daemon/audit/event_batch.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using sf::audit::event_batch;
+
+TEST(event_batch, add_and_commit_keep_order_ids_timestamps_and_ndjson) {
+  event_batch b;
+  EXPECT_TRUE(b.empty());
+  b.add("id1", "2026-01-01T00:00:00Z", R"({"a":1})");
+  std::string& out = b.begin_document();
+  const auto start = out.size();
+  out.append(R"({"b":2})");
+  b.commit_document("id2", "", start);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b.id(0), "id1");
+  EXPECT_EQ(b.timestamp(0), "2026-01-01T00:00:00Z");
+  EXPECT_EQ(b.id(1), "id2");
+  EXPECT_EQ(b.timestamp(1), "");
+  EXPECT_EQ(b.document(1), R"({"b":2})");
+  EXPECT_EQ(b.ndjson(), "{\"a\":1}\n{\"b\":2}\n");
+  EXPECT_GT(b.bytes(), b.ndjson().size());
+}
+
+TEST(event_batch, abandoned_document_leaves_no_bytes) {
+  event_batch b;
+  b.add("id1", "t", "{}");
+  std::string& out = b.begin_document();
+  const auto start = out.size();
+  out.append("{\"half");
+  b.abandon_document(start);
+  EXPECT_EQ(b.size(), 1u);
+  EXPECT_EQ(b.ndjson(), "{}\n");
+}
+
+TEST(event_batch, rollback_takes_back_everything_after_the_mark) {
+  event_batch b;
+  b.add("keep", "t1", "{\"k\":1}");
+  const auto m = b.position();
+  b.add("drop1", "t2", "{\"d\":1}");
+  b.add("drop2", "t3", "{\"d\":2}");
+  b.rollback(m);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b.ndjson(), "{\"k\":1}\n");
+  b.add("next", "t4", "{}");
+  EXPECT_EQ(b.id(1), "next");
+  EXPECT_EQ(b.timestamp(1), "t4");
+}
+
+TEST(event_batch, clear_empties_but_keeps_working) {
+  event_batch b;
+  b.add("a", "t", "{}");
+  b.clear();
+  EXPECT_TRUE(b.empty());
+  EXPECT_TRUE(b.ndjson().empty());
+  b.add("b", "t", "{}");
+  EXPECT_EQ(b.id(0), "b");
+}
+
+}  // namespace

@@ -1,0 +1,109 @@
+// Realistic auditsV2 pages: logins, SSH sessions, token issues and IAM changes over a pool of users and
+// hosts.
+#include "tests/audit/page_factory.hpp"
+
+#include <cstdint>
+#include <random>
+#include <set>
+#include <string>
+
+namespace sf::audit::testing {
+namespace {
+
+std::string b64_id(std::mt19937_64& rng) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string s;
+  for (int i = 0; i < 22; ++i) s.push_back(alphabet[rng() % 64]);
+  return s + "==";
+}
+
+std::string uuid(std::mt19937_64& rng) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 36; ++i) s.push_back(i == 8 || i == 13 || i == 18 || i == 23 ? '-' : hex[rng() % 16]);
+  return s;
+}
+
+}  // namespace
+
+std::string make_realistic_page(std::size_t events, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  constexpr int n_users = 60, n_clients = 40, n_servers = 80;
+  std::string user_key[n_users], client_key[n_clients], server_key[n_servers];
+  for (auto& k : user_key) k = b64_id(rng);
+  for (auto& k : client_key) k = b64_id(rng);
+  for (auto& k : server_key) k = b64_id(rng);
+  std::set<int> used_users, used_clients, used_servers;
+
+  static constexpr const char* types[] = {
+      "auth_token.issue", "server.ssh_session_start", "server.ssh_session_end", "server.sudo",
+      "user.create",      "group.add_user",           "project.update"};
+  std::string page = "{\"list\":[";
+  for (std::size_t i = 0; i < events; ++i) {
+    const int u = static_cast<int>(rng() % n_users), c = static_cast<int>(rng() % n_clients),
+              s = static_cast<int>(rng() % n_servers), t = static_cast<int>(rng() % 7);
+    used_users.insert(u);
+    used_clients.insert(c);
+    if (i) page += ',';
+    page += "{\"id\":\"" + b64_id(rng) + "\",\"timestamp\":\"2026-11-27T18:";
+    page += std::to_string(10 + i % 50) + ":" + std::to_string(10 + i % 49) + "." +
+            std::to_string(100000000 + rng() % 899999999) + "Z\",\"details\":{\"type\":\"" + types[t] +
+            "\",\"actor\":\"" + user_key[u] + "\",\"client\":\"" + client_key[c] + "\"";
+    if (t >= 1 && t <= 3) {
+      used_servers.insert(s);
+      page += ",\"server\":\"" + server_key[s] + "\",\"target_server\":\"" + server_key[s] +
+              "\",\"session_id\":\"" + uuid(rng) + "\",\"remote_addr\":\"10.20." +
+              std::to_string(rng() % 255) + "." + std::to_string(rng() % 255) + ":" +
+              std::to_string(40000 + rng() % 20000) + "\",\"principal\":\"" + "svc_deploy" +
+              "\",\"command\":\"/usr/bin/systemctl restart nginx\"";
+    } else if (t >= 4) {
+      const int other = static_cast<int>(rng() % n_users);
+      used_users.insert(other);
+      page += ",\"user\":\"" + user_key[other] + "\",\"project_name\":\"prod-web-" +
+              std::to_string(rng() % 9) +
+              "\",\"group_name\":\"sre-oncall\",\"changes\":{\"server_account_permissions\":[\"sudo\"],"
+              "\"old_value\":null,\"new_value\":{\"admin\":true}}";
+    } else {
+      page += ",\"session_type\":\"authenticated_client\",\"target_server\":\"\"";
+    }
+    page += ",\"team_name\":\"acme-production\",\"trace_id\":\"" + b64_id(rng) +
+            "\",\"via\":null,\"user_agent\":\"ScaleFT/1.75.0 (darwin; amd64) "
+            "sft/1.75.0\",\"client_ip\":\"198.51.100." +
+            std::to_string(rng() % 255) + "\",\"okta_org\":\"acme.okta.com\",\"request_id\":\"" + uuid(rng) +
+            "\",\"geo\":{\"country\":\"US\",\"region\":\"California\",\"city\":\"San Francisco\"}}}";
+  }
+  page += "],\"related_objects\":{";
+  bool first = true;
+  auto sep = [&] {
+    if (!first) page += ',';
+    first = false;
+  };
+  for (int u : used_users) {
+    sep();
+    const std::string name = "Jason.Compson." + std::to_string(u);
+    page += "\"" + user_key[u] + "\":{\"type\":\"user\",\"object\":{\"id\":\"" + uuid(rng) +
+            "\",\"name\":\"" + name +
+            "\",\"status\":\"ACTIVE\",\"user_type\":\"human\",\"details\":{\"email\":\"" + name +
+            "@example.com\",\"full_name\":\"Jason Compson " + std::to_string(u) +
+            "\",\"first_name\":\"Jason\",\"last_name\":\"Compson\"}}}";
+  }
+  for (int c : used_clients) {
+    sep();
+    page += "\"" + client_key[c] + "\":{\"type\":\"client\",\"object\":{\"id\":\"" + uuid(rng) +
+            "\",\"hostname\":\"laptop-" + std::to_string(c) +
+            "\",\"os\":\"macOS 14.6.1\",\"description\":\"Personal laptop\",\"state\":\"ACTIVE\","
+            "\"user_name\":\"Jason.Compson.IV\"}}";
+  }
+  for (int s : used_servers) {
+    sep();
+    page += "\"" + server_key[s] + "\":{\"type\":\"server\",\"object\":{\"id\":\"" + uuid(rng) +
+            "\",\"hostname\":\"web-" + std::to_string(s) +
+            ".prod.acme.internal\",\"os\":\"Ubuntu 22.04.4 LTS\",\"os_type\":\"linux\",\"project_name\":"
+            "\"prod-web\",\"access_address\":\"10.0.0." +
+            std::to_string(s) + "\",\"state\":\"ACTIVE\"}}";
+  }
+  page += "}}";
+  return page;
+}
+
+}  // namespace sf::audit::testing

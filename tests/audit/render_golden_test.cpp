@@ -1,0 +1,93 @@
+// Golden pages: each golden/<name>.json renders to golden/<name>.ndjson, or fails with golden/<name>.error.
+#include "daemon/audit/page_renderer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const fs::path& p, const std::string& s) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << s;
+}
+
+std::vector<fs::path> golden_inputs() {
+  std::vector<fs::path> v;
+  for (const auto& e : fs::directory_iterator(SF_AUDIT_GOLDEN_DIR)) {
+    if (e.path().extension() == ".json") v.push_back(e.path());
+  }
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// SF_UPDATE_GOLDEN=1 rewrites the expected files (review the diff before committing).
+bool updating() {
+  const char* u = std::getenv("SF_UPDATE_GOLDEN");
+  return u && std::string(u) == "1";
+}
+
+class golden : public ::testing::TestWithParam<fs::path> {};
+
+TEST_P(golden, renders_as_expected) {
+  const fs::path input = GetParam();
+  const simdjson::padded_string body(read_file(input));
+  fs::path ndjson = input, error = input;
+  ndjson.replace_extension(".ndjson");
+  error.replace_extension(".error");
+
+  simdjson::ondemand::parser parser;
+  sf::audit::event_batch batch;
+  const auto outcome = sf::audit::render_page(parser, body, batch);
+  if (updating()) {
+    if (outcome.ok) {
+      write_file(ndjson, std::string(batch.ndjson()));
+    } else {
+      write_file(error, outcome.error + "\n");
+    }
+    GTEST_SKIP() << "golden file rewritten";
+  }
+  if (fs::exists(error)) {
+    std::string expected = read_file(error);
+    while (!expected.empty() && expected.back() == '\n') expected.pop_back();
+    EXPECT_FALSE(outcome.ok);
+    EXPECT_EQ(outcome.error, expected);
+    EXPECT_EQ(batch.size(), 0u);
+    EXPECT_TRUE(batch.ndjson().empty());
+  } else {
+    ASSERT_TRUE(outcome.ok) << outcome.error;
+    ASSERT_TRUE(fs::exists(ndjson)) << ndjson << " is missing";
+    EXPECT_EQ(std::string(batch.ndjson()), read_file(ndjson));
+    EXPECT_EQ(outcome.events, batch.size());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(pages, golden, ::testing::ValuesIn(golden_inputs()),
+                         [](const ::testing::TestParamInfo<fs::path>& info) {
+                           std::string n = info.param.stem().string();
+                           for (auto& c : n) {
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return n;
+                         });
+
+TEST(golden_files, cover_the_odd_cases) {
+  // The set is the contract: losing a file must fail, not silently shrink the suite.
+  EXPECT_GE(golden_inputs().size(), 15u);
+}
+
+}  // namespace
