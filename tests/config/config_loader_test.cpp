@@ -329,6 +329,9 @@ sinks: [{name: a, type: file, path: /x}]
   EXPECT_EQ(e.key_path, "source.key_secret_file");
   EXPECT_THAT(e.message, HasSubstr("cannot read"));
   EXPECT_THAT(e.message, HasSubstr("No such file"));
+  e = only_error("source: {team: acme, key_id: k, key_secret_file: " + dir.path() +
+                 "}\nsinks: [{name: a, type: file, path: /x}]\n");
+  EXPECT_THAT(e.message, HasSubstr("Is a directory"));
   const auto empty = dir.write("empty", "\n\n");
   e = only_error(es_sink("    url: https://es:9200\n    index: a\n    api_key_file: " + empty + "\n"));
   EXPECT_EQ(e.key_path, "sinks[0].api_key_file");
@@ -662,6 +665,20 @@ TEST(ConfigValues, ProcessEnvironmentReadsRealVariables) {
   EXPECT_EQ(env("SF_CONFIG_TEST_VAR"), "from-process");
   ::unsetenv("SF_CONFIG_TEST_VAR");
   EXPECT_FALSE(env("SF_CONFIG_TEST_VAR"));
+}
+
+TEST(ConfigValues, ShippedExampleLoadsAndRendersWithoutSecrets) {
+  temp_dir dir;
+  dir.write("sft-key-secret", "EXAMPLE-sft-secret\n");
+  dir.write("es-api-key", "EXAMPLE-es-key\n");
+  auto r = load_config_file(std::string(SF_SOURCE_DIR) + "/config/forwarder.example.yaml",
+                            env_of({{"SFT_KEY_ID", "6052868b"}, {"CREDENTIALS_DIRECTORY", dir.path()}}));
+  ASSERT_TRUE(r.config) << all_errors(r);
+  EXPECT_EQ(r.config->source.key_secret.value, "EXAMPLE-sft-secret");
+  const auto& es = std::get<elasticsearch_sink_config>(r.config->sinks[1].settings);
+  EXPECT_EQ(es.api_key.value, "EXAMPLE-es-key");
+  EXPECT_EQ(es.urls, std::vector<std::string>{"https://es.example:9200"});
+  EXPECT_THAT(render_effective_config(*r.config), Not(HasSubstr("EXAMPLE-")));
 }
 
 }  // namespace
