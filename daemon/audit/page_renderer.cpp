@@ -5,7 +5,7 @@
 #include "daemon/audit/json_text.hpp"
 
 #include <cstdint>
-#include <functional>
+#include <cstring>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -54,10 +54,34 @@ struct render_scratch::state {
   std::string arena;
   std::vector<related_entry> entries;
   std::vector<std::uint32_t> slots;  // open addressing over entries: index + 1, 0 = empty
+  std::uint64_t length_mask = 0;     // bit n set when some key has n bytes (63: 63 or more)
   std::uint64_t event_no = 0;
   std::vector<std::uint32_t> refs;  // entries the current event references, in order of first reference
   std::vector<extra_field> extras;  // unknown top-level event fields, kept under scaleft.event
   std::vector<std::string_view> names;
+
+  // A page holds a handful of distinct types: classify each once. The strings keep their capacity, so the
+  // steady state does not allocate; the cache is bounded and simply stops growing when full.
+  struct classified {
+    std::string type;
+    event_class value;
+  };
+  std::vector<classified> classes;
+  std::size_t classes_used = 0;
+
+  event_class classify(std::string_view type) {
+    for (std::size_t i = 0; i < classes_used; ++i) {
+      if (classes[i].type == type) return classes[i].value;
+    }
+    const event_class c = classify_event_type(type);
+    if (classes_used < 32) {
+      if (classes.size() <= classes_used) classes.resize(classes_used + 1);
+      classes[classes_used].type.assign(type);
+      classes[classes_used].value = c;
+      ++classes_used;
+    }
+    return c;
+  }
 
   std::string_view text(text_ref r) const { return {arena.data() + r.off, r.len}; }
 
@@ -80,15 +104,28 @@ struct render_scratch::state {
   void reset_index() {
     arena.clear();
     entries.clear();
+    classes_used = 0;
   }
 
   // Built once per page after every entry is known; power-of-two table at most half full.
+  // Keys are short opaque ids (base64 in practice): length, head and tail bytes spread them well enough.
+  static std::size_t key_hash(std::string_view k) {
+    std::uint64_t head = 0, tail = 0;
+    std::memcpy(&head, k.data(), k.size() < 8 ? k.size() : 8);
+    if (k.size() > 8) std::memcpy(&tail, k.data() + k.size() - 8, 8);
+    std::uint64_t h = (head * 0x9E3779B97F4A7C15ULL) ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ k.size();
+    return static_cast<std::size_t>(h ^ (h >> 29));
+  }
+  static std::uint64_t length_bit(std::size_t n) { return std::uint64_t{1} << (n < 63 ? n : 63); }
+
   void build_table() {
+    length_mask = 0;
+    for (const auto& e : entries) length_mask |= length_bit(e.key.len);
     std::size_t size = 16;
     while (size < entries.size() * 2) size *= 2;
     slots.assign(size, 0);
     for (std::uint32_t i = 0; i < entries.size(); ++i) {
-      std::size_t h = std::hash<std::string_view>{}(text(entries[i].key)) & (size - 1);
+      std::size_t h = key_hash(text(entries[i].key)) & (size - 1);
       while (slots[h] != 0) {
         if (text(entries[slots[h] - 1].key) == text(entries[i].key)) break;  // duplicate key: first wins
         h = (h + 1) & (size - 1);
@@ -98,9 +135,10 @@ struct render_scratch::state {
   }
 
   std::int32_t find(std::string_view key) const {
-    if (entries.empty() || key.empty()) return -1;
+    // Most detail strings are not references: a key-length filter spares them the hash.
+    if (key.empty() || !(length_mask & length_bit(key.size()))) return -1;
     const std::size_t mask = slots.size() - 1;
-    std::size_t h = std::hash<std::string_view>{}(key)&mask;
+    std::size_t h = key_hash(key) & mask;
     while (slots[h] != 0) {
       if (text(entries[slots[h] - 1].key) == key) return static_cast<std::int32_t>(slots[h] - 1);
       h = (h + 1) & mask;
@@ -128,6 +166,14 @@ std::string at_event(std::size_t i, std::string_view what) {
   std::string s = "list[";
   s.append(std::to_string(i)).append("]: ").append(what);
   return s;
+}
+
+// Compares a raw key with a short literal without escapes: fixed-size memcmp the compiler inlines. Reading
+// past a shorter key is safe: the bytes after it are its quote and more JSON, or the parser's padding.
+template <std::size_t N>
+bool key_is(od::raw_json_string key, const char (&literal)[N]) {
+  const char* p = key.raw();
+  return std::memcmp(p, literal, N - 1) == 0 && p[N - 1] == '"';
 }
 
 // The JSON text of any value as received; consumes objects and arrays, leaves scalars to be skipped.
@@ -178,19 +224,19 @@ simdjson::error_code read_object_fields(state& s, related_entry& entry, od::obje
     const auto key = field.key();
     od::value v = field.value();
     simdjson::error_code e = simdjson::SUCCESS;
-    if (key == "id") {
+    if (key_is(key, "id")) {
       e = take_string(s, v, entry.id);
-    } else if (key == "name") {
+    } else if (key_is(key, "name")) {
       e = take_string(s, v, entry.name);
-    } else if (key == "hostname") {
+    } else if (key_is(key, "hostname")) {
       e = take_string(s, v, entry.hostname);
-    } else if (key == "os") {
+    } else if (key_is(key, "os")) {
       e = take_string(s, v, entry.os);
-    } else if (key == "email") {
+    } else if (key_is(key, "email")) {
       e = take_string(s, v, entry.email);
-    } else if (key == "full_name") {
+    } else if (key_is(key, "full_name")) {
       e = take_string(s, v, entry.full_name);
-    } else if (key == "details") {
+    } else if (key_is(key, "details")) {
       // Users keep email and full name one level down.
       od::json_type t;
       if (v.type().get(t) == simdjson::SUCCESS && t == od::json_type::object) {
@@ -200,9 +246,9 @@ simdjson::error_code read_object_fields(state& s, related_entry& entry, od::obje
           od::field dfield;
           if ((e = std::move(df).get(dfield))) return e;
           const auto dkey = dfield.key();
-          if (dkey == "email" && entry.email.empty()) {
+          if (key_is(dkey, "email") && entry.email.empty()) {
             e = take_string(s, dfield.value(), entry.email);
-          } else if (dkey == "full_name" && entry.full_name.empty()) {
+          } else if (key_is(dkey, "full_name") && entry.full_name.empty()) {
             e = take_string(s, dfield.value(), entry.full_name);
           }
           if (e) return e;
@@ -235,14 +281,14 @@ simdjson::error_code add_entry(state& s, od::document& doc, std::string_view key
       od::value fv = field.value();
       od::json_type ft;
       if (auto e = fv.type().get(ft)) return e;
-      if (fkey == "type" && ft == od::json_type::string) {
+      if (key_is(fkey, "type") && ft == od::json_type::string) {
         std::string_view kind_name;
         if (auto e = fv.get_string().get(kind_name)) return e;
         kind = kind_name == "user"     ? related_kind::user
                : kind_name == "client" ? related_kind::client
                : kind_name == "server" ? related_kind::server
                                        : related_kind::other;
-      } else if (fkey == "object" && ft == od::json_type::object) {
+      } else if (key_is(fkey, "object") && ft == od::json_type::object) {
         od::object obj;
         if (auto e = fv.get_object().get(obj)) return e;
         if (auto e = read_object_fields(s, entry, obj)) return e;
@@ -298,7 +344,7 @@ simdjson::error_code walk_details(state& s, od::document& doc, od::value v, even
     if (t == od::json_type::string) {
       std::string_view str;
       if (auto e = fv.get_string().get(str)) return e;
-      if (key == "type") {
+      if (key_is(key, "type")) {
         ev.action = str;
         ev.has_action = true;
         continue;
@@ -307,11 +353,11 @@ simdjson::error_code walk_details(state& s, od::document& doc, od::value v, even
       const std::int32_t idx = s.find(str);
       if (idx >= 0) {
         std::string_view role;
-        if (key == "actor")
+        if (key_is(key, "actor"))
           role = "actor";
-        else if (key == "user")
+        else if (key_is(key, "user"))
           role = "user";
-        else if (key == "target_user")
+        else if (key_is(key, "target_user"))
           role = "target_user";
         note_ref(s, idx, role, ev.roles);
       }
@@ -382,7 +428,7 @@ void render_event(std::string& out, state& s, const event_view& ev) {
   if (ev.has_action) {
     out.append(",\"action\":");
     append_json_string(out, ev.action);
-    const event_class c = classify_event_type(ev.action);
+    const event_class c = s.classify(ev.action);
     if (c.known()) {
       out.append(",\"category\":").append(c.category).append(",\"type\":").append(c.type);
       if (!c.outcome.empty()) out.append(",\"outcome\":\"").append(c.outcome).append("\"");
@@ -530,8 +576,12 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, event
   if (auto e = parser.iterate(body).get(doc)) return fail(describe("body is not JSON", e));
   od::object root;
   if (auto e = doc.get_object().get(root)) {
-    return fail(e == simdjson::INCORRECT_TYPE ? "body is not a JSON object"
-                                              : describe("body is not JSON", e));
+    if (e != simdjson::INCORRECT_TYPE) return fail(describe("body is not JSON", e));
+    // On-demand only sees the first byte here; a full parse tells garbage from a JSON scalar or array.
+    // Rare path, so its allocation does not matter.
+    simdjson::dom::parser dom;
+    if (auto de = dom.parse(body.data(), body.size()).error()) return fail(describe("body is not JSON", de));
+    return fail("body is not a JSON object");
   }
 
   // related_objects first: the index every event of the page looks its references up in.
@@ -610,7 +660,7 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, event
         error = at_event(i, simdjson::error_message(e));
         break;
       }
-      if (key == "id" && !has_id) {
+      if (key_is(key, "id") && !has_id) {
         if (t != od::json_type::string) {
           error = at_event(i, "id is not a string");
           break;
@@ -620,18 +670,18 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, event
           break;
         }
         has_id = true;
-      } else if (key == "timestamp" && t == od::json_type::string && !ev.has_timestamp) {
+      } else if (key_is(key, "timestamp") && t == od::json_type::string && !ev.has_timestamp) {
         if ((e = v.get_string().get(ev.timestamp))) {
           error = at_event(i, describe("timestamp", e));
           break;
         }
         ev.has_timestamp = true;
-      } else if (key == "details" && t == od::json_type::object && ev.details.empty()) {
+      } else if (key_is(key, "details") && t == od::json_type::object && ev.details.empty()) {
         if ((e = walk_details(s, doc, v, ev))) {
           error = at_event(i, describe("details", e));
           break;
         }
-      } else if (key == "details" && t == od::json_type::null) {
+      } else if (key_is(key, "details") && t == od::json_type::null) {
         // No details at all: nothing to keep.
       } else {
         extra_field x;
@@ -639,7 +689,7 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, event
           error = at_event(i, simdjson::error_message(e));
           break;
         }
-        if (key == "details") {
+        if (key_is(key, "details")) {
           ev.details_raw = x.raw;
         } else {
           s.extras.push_back(x);

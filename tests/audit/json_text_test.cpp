@@ -1,0 +1,60 @@
+// JSON text helpers: escaping of copied values and raw copies that must stay on one NDJSON line.
+#include "daemon/audit/json_text.hpp"
+
+#include <simdjson.h>
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+using sf::audit::append_json_string;
+using sf::audit::append_raw_json;
+
+std::string escaped(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+TEST(append_json_string, escapes_what_json_requires_and_keeps_utf8) {
+  EXPECT_EQ(escaped("plain"), "\"plain\"");
+  EXPECT_EQ(escaped("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(escaped("l1\nl2\tt\r\b\f"), R"("l1\nl2\tt\r\b\f")");
+  EXPECT_EQ(escaped(std::string_view("\x01\x1f", 2)), R"("\u0001\u001f")");
+  EXPECT_EQ(escaped(std::string_view("nul\0x", 5)), R"("nul\u0000x")");
+  EXPECT_EQ(escaped("caf\xc3\xa9 \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+  // Long strings go through the word-at-a-time scan: the escape must be found at any offset.
+  for (std::size_t at = 0; at < 20; ++at) {
+    std::string s(20, 'x');
+    s[at] = '"';
+    std::string expected = "\"" + s.substr(0, at) + "\\\"" + s.substr(at + 1) + "\"";
+    EXPECT_EQ(escaped(s), expected) << at;
+  }
+}
+
+TEST(append_json_string, output_round_trips_through_a_json_parser) {
+  const std::string nasty = std::string("q\"b\\s/\x01\x7f\n") + "\xe2\x80\xa8" + std::string(1, '\0');
+  std::string doc = "{\"v\":";
+  append_json_string(doc, nasty);
+  doc += "}";
+  simdjson::dom::parser p;
+  std::string_view back;
+  ASSERT_EQ(p.parse(doc)["v"].get(back), simdjson::SUCCESS) << doc;
+  EXPECT_EQ(back, nasty);
+}
+
+TEST(append_raw_json, compact_text_is_copied_byte_for_byte) {
+  std::string out;
+  append_raw_json(out, R"({"a": [1, 2], "s": "x y\"z", "u": "\u00e9"})");
+  EXPECT_EQ(out, R"({"a": [1, 2], "s": "x y\"z", "u": "\u00e9"})");
+}
+
+TEST(append_raw_json, line_breaks_are_dropped_outside_strings_and_escaped_inside) {
+  std::string out;
+  append_raw_json(out, "{\n  \"a\" : [ 1,\t2 ],\r\n  \"s\": \"in\nside \\\" q\"\n}");
+  EXPECT_EQ(out, R"({"a":[1,2],"s":"in\nside \" q"})");
+}
+
+}  // namespace
