@@ -1,0 +1,105 @@
+// The file sink: appends NDJSON (or one zstd frame per batch) to a file, fsyncs, and retries on disk errors.
+#pragma once
+
+#include "config/config.hpp"
+#include "daemon/state/atomic_file.hpp"
+#include "sinks/sink.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+struct ZSTD_CCtx_s;
+
+namespace sf::sinks::file {
+
+struct file_sink_options {
+  std::chrono::milliseconds initial_backoff{200};  // first wait after a failed write
+  std::chrono::milliseconds max_backoff{30000};    // the cap: a full disk is retried at least this often
+  int zstd_level = 3;
+};
+
+struct file_sink_counters {
+  std::uint64_t events_stored = 0;
+  std::uint64_t batches_stored = 0;
+  std::uint64_t bytes_written = 0;  // bytes appended to the file (compressed size with zstd)
+  std::uint64_t write_errors = 0;   // failed attempts (each one retried)
+  std::uint64_t bytes_cut = 0;      // torn tail bytes removed when opening (start-up or reopen)
+};
+
+// How much of a file is whole, and why the rest is not. Pure: works on bytes already read.
+struct tail_check {
+  std::uint64_t keep = 0;  // length of the whole prefix
+  std::string reason;      // why the rest (if any) is cut
+};
+// NDJSON: everything up to and including the last '\n'. `tail` is the end of the file, starting at `offset`.
+tail_check check_ndjson_tail(std::string_view tail, std::uint64_t offset);
+// zstd: the longest prefix of whole frames; the last frame is also decompressed to verify its checksum.
+tail_check check_zstd_frames(std::string_view data);
+
+class file_sink final : public sink {
+ public:
+  // Opens the file (creating parent directories) and cuts a torn tail left by a crash. Throws
+  // std::runtime_error when the file cannot be opened (start-up only).
+  file_sink(std::string name, config::file_sink_config cfg, boost::asio::any_io_executor ex,
+            file_sink_options opts = {});
+  ~file_sink() override;
+  file_sink(const file_sink&) = delete;
+  file_sink& operator=(const file_sink&) = delete;
+
+  std::string_view name() const override { return name_; }
+  const std::string& path() const { return config_.path; }
+
+  // Appends the batch and fsyncs it (unless fsync: false); on failure cuts the partial write off, waits
+  // (capped backoff) and tries again until it succeeds. Throws only when cancelled, never storing half a
+  // batch.
+  boost::asio::awaitable<delivery_report> deliver(const audit::event_batch& batch) override;
+
+  // For SIGHUP after logrotate moved the file: closes it and opens the configured path again. On failure
+  // the error is logged and returned, and the next deliver() keeps trying to open the path.
+  boost::asio::awaitable<state::status> reopen();
+
+  file_sink_counters counters() const;
+
+ private:
+  struct attempt {
+    int err = 0;               // errno of the failed step, 0 on success
+    std::string step;          // what failed, for the log
+    std::uint64_t bytes = 0;   // bytes appended on success
+    bool cut_partial = false;  // a partial write was cut back off
+  };
+
+  // These run on the disk thread only (or in the constructor, before it has work).
+  attempt append_blocking(std::string_view ndjson);
+  state::status open_blocking();
+  void close_blocking();
+
+  std::string name_;
+  config::file_sink_config config_;
+  boost::asio::any_io_executor executor_;
+  file_sink_options options_;
+
+  // Owned by the disk thread: the event loop never blocks on write() or fsync().
+  int fd_ = -1;
+  bool dirty_ = false;           // a failed write may have left bytes past good_size_
+  std::uint64_t good_size_ = 0;  // file length after the last whole batch
+  ZSTD_CCtx_s* cctx_ = nullptr;
+  std::string frame_;
+
+  std::atomic<std::uint64_t> events_stored_{0};
+  std::atomic<std::uint64_t> batches_stored_{0};
+  std::atomic<std::uint64_t> bytes_written_{0};
+  std::atomic<std::uint64_t> write_errors_{0};
+  std::atomic<std::uint64_t> bytes_cut_{0};
+
+  // Declared last so it is destroyed (joined) first, while the state above still exists.
+  boost::asio::thread_pool disk_{1};
+};
+
+}  // namespace sf::sinks::file
