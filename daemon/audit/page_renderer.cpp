@@ -134,6 +134,15 @@ struct render_scratch::state {
     }
   }
 
+  // False only when `raw` (a string token as received, quotes and trailing spaces included) cannot unescape
+  // to any key of the index.
+  bool may_be_key(std::string_view raw) const {
+    raw = trim_json_space(raw);
+    if (raw.size() < 2) return false;
+    if (length_mask & length_bit(raw.size() - 2)) return true;
+    return std::memchr(raw.data() + 1, '\\', raw.size() - 2) != nullptr;  // escapes: lengths differ
+  }
+
   std::int32_t find(std::string_view key) const {
     // Most detail strings are not references: a key-length filter spares them the hash.
     if (key.empty() || !(length_mask & length_bit(key.size()))) return -1;
@@ -342,9 +351,13 @@ simdjson::error_code walk_details(state& s, od::document& doc, od::value v, even
     od::json_type t;
     if (auto e = fv.type().get(t)) return e;
     if (t == od::json_type::string) {
+      const bool is_type = key_is(key, "type");
+      // Most strings cannot be a key: without escapes the raw length is the value's length, and the index
+      // knows every key length. Skipping them spares the unescaping copy.
+      if (!is_type && !s.may_be_key(fv.raw_json_token())) continue;
       std::string_view str;
       if (auto e = fv.get_string().get(str)) return e;
-      if (key_is(key, "type")) {
+      if (is_type) {
         ev.action = str;
         ev.has_action = true;
         continue;
