@@ -1,0 +1,396 @@
+// Pure _bulk logic: body encoding, request splitting, gzip, response parsing and status classification.
+#include "sinks/elasticsearch/bulk.hpp"
+
+#include "daemon/log/logger.hpp"
+
+#include <simdjson.h>
+#include <zlib.h>
+
+#include <charconv>
+
+namespace sf::sinks::es {
+
+namespace od = simdjson::ondemand;
+
+item_outcome classify_item(int status) {
+  if (status >= 200 && status < 300) return item_outcome::stored;
+  if (status == 409) return item_outcome::duplicate;
+  if (status == 429 || status >= 500) return item_outcome::retry;
+  if (status == 401 || status == 403 || status == 404) return item_outcome::retry_slow;
+  if (status >= 400 && status < 500) return item_outcome::dead_letter;
+  // 1xx/3xx or a missing status: nothing says the document is bad, so it must not be dropped.
+  return item_outcome::retry;
+}
+
+request_outcome classify_request(int http_status) {
+  if (http_status >= 200 && http_status < 300) return request_outcome::parse_items;
+  if (http_status == 413) return request_outcome::split;
+  if (http_status == 429 || http_status >= 500 || http_status < 200) return request_outcome::retry;
+  if (http_status >= 400) return request_outcome::retry_slow;
+  return request_outcome::retry;  // 3xx: a proxy misconfiguration that may be fixed; never drop
+}
+
+namespace {
+
+// simdjson needs SIMDJSON_PADDING readable bytes past the end; a copy is the simple, safe way.
+std::string_view get_string(od::value v) {
+  std::string_view s;
+  if (v.get_string().get(s)) return {};
+  return s;
+}
+
+}  // namespace
+
+bulk_response parse_bulk_response(std::string_view body, std::size_t expected_items) {
+  bulk_response out;
+  thread_local od::parser parser;
+  simdjson::padded_string padded(body);
+  od::document doc;
+  if (auto e = parser.iterate(padded).get(doc); e) {
+    out.error = std::string("response is not JSON: ") + simdjson::error_message(e);
+    return out;
+  }
+  od::object root;
+  if (doc.get_object().get(root)) {
+    out.error = "response is not a JSON object";
+    return out;
+  }
+  bool saw_items = false;
+  out.items.reserve(expected_items);
+  for (auto field : root) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) {
+      out.error = "malformed response";
+      break;
+    }
+    if (key != "items") continue;
+    saw_items = true;
+    od::array items;
+    if (field.value().get_array().get(items)) {
+      out.error = "items is not an array";
+      break;
+    }
+    for (auto item : items) {
+      od::object wrapper;
+      if (item.get_object().get(wrapper)) {
+        out.error = "an item is not an object";
+        break;
+      }
+      item_result r;
+      // Each item is {"<op>":{...}}: the op name does not matter, only its content.
+      for (auto op : wrapper) {
+        od::object inner;
+        if (op.value().get_object().get(inner)) break;
+        for (auto f : inner) {
+          std::string_view k;
+          if (f.unescaped_key().get(k)) break;
+          if (k == "status") {
+            std::int64_t st = 0;
+            if (!f.value().get_int64().get(st)) r.status = static_cast<int>(st);
+          } else if (k == "error") {
+            od::value ev;
+            if (f.value().get(ev)) continue;
+            od::json_type t;
+            if (ev.type().get(t)) continue;
+            if (t == od::json_type::string) {
+              r.error_reason = std::string(get_string(ev));
+            } else if (t == od::json_type::object) {
+              for (auto ef : ev.get_object()) {
+                std::string_view ek;
+                if (ef.unescaped_key().get(ek)) break;
+                if (ek == "type")
+                  r.error_type = std::string(get_string(ef.value()));
+                else if (ek == "reason")
+                  r.error_reason = std::string(get_string(ef.value()));
+              }
+            }
+          }
+        }
+        break;
+      }
+      out.items.push_back(std::move(r));
+    }
+    break;
+  }
+  if (out.error.empty() && !saw_items) out.error = "response has no items";
+  if (out.error.empty() && out.items.size() != expected_items) {
+    out.error = "response has " + std::to_string(out.items.size()) + " items for " +
+                std::to_string(expected_items) + " actions";
+  }
+  if (out.error.empty()) {
+    for (const auto& r : out.items) {
+      if (r.status == 0) {
+        out.error = "an item has no status";
+        break;
+      }
+    }
+  }
+  if (!out.error.empty()) out.items.clear();
+  return out;
+}
+
+request_error parse_request_error(std::string_view body) {
+  request_error out;
+  thread_local od::parser parser;
+  simdjson::padded_string padded(body);
+  od::document doc;
+  od::object root;
+  if (parser.iterate(padded).get(doc) || doc.get_object().get(root)) {
+    // HTML from a proxy, or an empty 413: keep a short, single-line excerpt for the log.
+    std::string excerpt(body.substr(0, 200));
+    for (auto& c : excerpt) {
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    }
+    out.reason = excerpt;
+    return out;
+  }
+  for (auto field : root) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) break;
+    if (key != "error") continue;
+    od::value v;
+    if (field.value().get(v)) break;
+    od::json_type t;
+    if (v.type().get(t)) break;
+    if (t == od::json_type::string) {
+      out.reason = std::string(get_string(v));
+    } else if (t == od::json_type::object) {
+      for (auto ef : v.get_object()) {
+        std::string_view ek;
+        if (ef.unescaped_key().get(ek)) break;
+        if (ek == "type")
+          out.type = std::string(get_string(ef.value()));
+        else if (ek == "reason")
+          out.reason = std::string(get_string(ef.value()));
+      }
+    }
+    break;
+  }
+  return out;
+}
+
+std::optional<std::string> parse_version_number(std::string_view body) {
+  thread_local od::parser parser;
+  simdjson::padded_string padded(body);
+  od::document doc;
+  if (parser.iterate(padded).get(doc)) return std::nullopt;
+  std::string_view number;
+  if (doc.at_pointer("/version/number").get_string().get(number)) return std::nullopt;
+  return std::string(number);
+}
+
+int major_version(std::string_view version) {
+  int major = 0;
+  auto [p, ec] = std::from_chars(version.data(), version.data() + version.size(), major);
+  if (ec != std::errc{} || p == version.data()) return 0;
+  return major;
+}
+
+void append_action(std::string& out, std::string_view target, std::string_view id) {
+  out.append(R"({"create":{"_index":")");
+  log::append_json_escaped(out, target);
+  out.append(R"(","_id":")");
+  log::append_json_escaped(out, id);
+  out.append("\"}}\n");
+}
+
+std::size_t item_bytes(std::string_view target, std::string_view id, std::string_view document) {
+  // Escaping can only grow a string, so measure exactly rather than guess.
+  std::string action;
+  append_action(action, target, id);
+  return action.size() + document.size() + 1;
+}
+
+std::string encode_bulk_body(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
+                             std::string_view target) {
+  std::string body;
+  std::size_t total = 0;
+  for (auto i : items) total += batch.document(i).size() + batch.id(i).size() + target.size() + 40;
+  body.reserve(total);
+  for (auto i : items) {
+    append_action(body, target, batch.id(i));
+    body.append(batch.document(i)).push_back('\n');
+  }
+  return body;
+}
+
+std::vector<std::vector<std::uint32_t>> split_requests(const audit::event_batch& batch,
+                                                       const std::vector<std::uint32_t>& items,
+                                                       std::string_view target, std::size_t max_events,
+                                                       std::size_t max_bytes) {
+  std::vector<std::vector<std::uint32_t>> out;
+  std::vector<std::uint32_t> current;
+  std::size_t bytes = 0;
+  max_events = std::max<std::size_t>(1, max_events);
+  for (auto i : items) {
+    const std::size_t n = item_bytes(target, batch.id(i), batch.document(i));
+    if (!current.empty() && (current.size() >= max_events || bytes + n > max_bytes)) {
+      out.push_back(std::move(current));
+      current.clear();
+      bytes = 0;
+    }
+    current.push_back(i);
+    bytes += n;
+  }
+  if (!current.empty()) out.push_back(std::move(current));
+  return out;
+}
+
+std::optional<std::string> gzip_compress(std::string_view data, int level) {
+  z_stream zs{};
+  // windowBits 15 + 16: a gzip header and trailer rather than zlib's.
+  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
+  std::string out;
+  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())));
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  const std::size_t produced = zs.total_out;
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  out.resize(produced);
+  return out;
+}
+
+std::optional<std::string> gzip_decompress(std::string_view data, std::size_t limit) {
+  z_stream zs{};
+  // windowBits 15 + 32: accept gzip and zlib headers alike.
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) return std::nullopt;
+  std::string out;
+  char buf[64 * 1024];
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) break;
+    out.append(buf, sizeof buf - zs.avail_out);
+    if (out.size() > limit) break;
+    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) break;  // truncated input
+  }
+  inflateEnd(&zs);
+  if (rc != Z_STREAM_END || out.size() > limit) return std::nullopt;
+  return out;
+}
+
+namespace {
+
+constexpr std::string_view keyword = R"({"type":"keyword","ignore_above":1024})";
+
+std::string user_properties() {
+  std::string s = R"({"properties":{"name":)";
+  s.append(keyword).append(R"(,"id":)").append(keyword).append(R"(,"email":)").append(keyword);
+  s.append(R"(,"full_name":{"type":"keyword","ignore_above":1024,"fields":{"text":{"type":"text"}}}}})");
+  return s;
+}
+
+std::string base64(std::string_view in) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    out.push_back(alphabet[(v >> 6) & 63]);
+    out.push_back(alphabet[v & 63]);
+  }
+  if (i + 1 == in.size()) {
+    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    out.append("==");
+  } else if (i + 2 == in.size()) {
+    const unsigned v =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    out.push_back(alphabet[(v >> 6) & 63]);
+    out.push_back('=');
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string index_template_body(const config::elasticsearch_sink_config& cfg) {
+  const bool ds = !cfg.data_stream.empty();
+  const std::string& name = ds ? cfg.data_stream : cfg.index;
+  std::string s = R"({"index_patterns":[")";
+  log::append_json_escaped(s, name);
+  s.append("\"]");
+  if (ds) s.append(R"(,"data_stream":{})");
+  s.append(R"(,"priority":200,"template":{"mappings":{"properties":{)");
+  s.append(R"("@timestamp":{"type":"date"},)");
+  s.append(R"("event":{"properties":{"id":)").append(keyword);
+  for (const char* f : {"kind", "action", "category", "type", "outcome", "dataset", "provider"}) {
+    s.append(",\"").append(f).append("\":").append(keyword);
+  }
+  s.append(R"(,"ingested":{"type":"date"}}},)");
+  std::string user = user_properties();
+  // user.target has the same fields as user.
+  s.append(R"("user":)").append(user.substr(0, user.size() - 2));
+  s.append(R"(,"target":)").append(user).append("}},");
+  s.append(R"("host":{"properties":{"name":)").append(keyword).append(R"(,"hostname":)").append(keyword);
+  s.append(
+      R"(,"os":{"properties":{"full":{"type":"keyword","ignore_above":1024,"fields":{"text":{"type":"text"}}}}}}},)");
+  s.append(R"("source":{"properties":{"ip":{"type":"ip"}}},)");
+  s.append(R"("related":{"properties":{"user":)")
+      .append(keyword)
+      .append(R"(,"hosts":)")
+      .append(keyword)
+      .append("}},");
+  s.append(R"("observer":{"properties":{"vendor":)").append(keyword).append(R"(,"product":)").append(keyword);
+  s.append("}},");
+  if (ds) {
+    s.append(R"("data_stream":{"properties":{"type":{"type":"constant_keyword"},)"
+             R"("dataset":{"type":"constant_keyword"},"namespace":{"type":"constant_keyword"}}},)");
+  }
+  // Everything ScaleFT sent, as one flattened field: any shape, any new key, never a mapping conflict.
+  // Long values are kept in _source but not indexed (a keyword term over 32 KB would refuse the document).
+  s.append(R"("scaleft":{"type":"flattened","depth_limit":64,"ignore_above":8191})");
+  s.append("}}}}");
+  return s;
+}
+
+std::string authorization_value(const config::elasticsearch_sink_config& cfg) {
+  if (!cfg.api_key.empty()) return "ApiKey " + cfg.api_key.value;
+  if (!cfg.username.empty()) return "Basic " + base64(cfg.username + ":" + cfg.password.value);
+  if (!cfg.bearer_token.empty()) return "Bearer " + cfg.bearer_token.value;
+  return {};
+}
+
+std::string_view auth_kind(const config::elasticsearch_sink_config& cfg) {
+  if (!cfg.api_key.empty()) return "api_key";
+  if (!cfg.username.empty()) return "basic";
+  if (!cfg.bearer_token.empty()) return "bearer";
+  return "none";
+}
+
+std::string dead_letter_line(std::string_view time, std::string_view sink, std::string_view target,
+                             std::string_view id, const item_result& r, std::string_view document) {
+  std::string s = R"({"time":")";
+  log::append_json_escaped(s, time);
+  s.append(R"(","sink":")");
+  log::append_json_escaped(s, sink);
+  s.append(R"(","index":")");
+  log::append_json_escaped(s, target);
+  s.append(R"(","event_id":")");
+  log::append_json_escaped(s, id);
+  s.append(R"(","status":)").append(std::to_string(r.status));
+  s.append(R"(,"error_type":")");
+  log::append_json_escaped(s, r.error_type);
+  s.append(R"(","error_reason":")");
+  log::append_json_escaped(s, r.error_reason);
+  // The document is already one line of valid JSON (the renderer guarantees it): embed it as is.
+  s.append(R"(","document":)").append(document).append("}\n");
+  return s;
+}
+
+}  // namespace sf::sinks::es

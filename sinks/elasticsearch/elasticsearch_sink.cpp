@@ -1,0 +1,512 @@
+// The Elasticsearch sink: _bulk `create` with the event id, per-item retry, dead letter, failover and TLS.
+#include "sinks/elasticsearch/elasticsearch_sink.hpp"
+
+#include "daemon/http/client.hpp"
+#include "daemon/log/logger.hpp"
+#include "daemon/retry/backoff.hpp"
+#include "sinks/elasticsearch/bulk.hpp"
+#include "sinks/elasticsearch/dead_letter.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <deque>
+#include <random>
+#include <stdexcept>
+
+namespace sf::sinks {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::string_view bulk_query = "?filter_path=errors,items.*.error,items.*.status";
+
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[96];
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+bool is_connection_drop(const boost::system::error_code& ec) {
+  return ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == asio::error::eof ||
+         ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+         ec == asio::ssl::error::stream_truncated;
+}
+
+[[noreturn]] void throw_cancelled() {
+  throw boost::system::system_error(asio::error::operation_aborted, "elasticsearch delivery cancelled");
+}
+
+}  // namespace
+
+struct elasticsearch_sink::impl {
+  // One connection slot: up to max_in_flight run at once, each on its own keep-alive connection.
+  struct slot {
+    std::size_t url_index = 0;
+    std::unique_ptr<http::client> client;
+  };
+
+  // What one pass over the pending items produced; shared by the workers of that pass (one thread).
+  struct round_state {
+    std::deque<std::vector<std::uint32_t>> queue;
+    std::vector<std::uint32_t> retry_fast;
+    std::vector<std::uint32_t> retry_slow;
+    std::string dead_lines;
+    std::vector<std::uint32_t> dead_items;
+    std::size_t stored = 0;
+    std::size_t duplicates = 0;
+    std::size_t requests = 0;
+  };
+
+  impl(std::string n, const config::elasticsearch_sink_config& c, asio::any_io_executor ex,
+       const std::string& state_dir, elasticsearch_tuning t)
+      : name(std::move(n)),
+        cfg(c),
+        executor(ex),
+        tuning(t),
+        target(c.data_stream.empty() ? c.index : c.data_stream),
+        authorization(es::authorization_value(c)),
+        dead_letter(state_dir, name),
+        fast_backoff(t.initial_backoff, t.max_backoff),
+        rng(std::random_device{}()) {
+    if (cfg.urls.empty()) throw std::runtime_error("elasticsearch sink " + name + ": no url");
+    for (const auto& u : cfg.urls) {
+      auto parsed = http::parse_url(u);
+      if (!parsed) throw std::runtime_error("elasticsearch sink " + name + ": bad url " + u);
+      urls.push_back(*parsed);
+    }
+    client_opts.ca_file = cfg.ca_file;
+    client_opts.timeout = cfg.request_timeout;
+    const int n_slots = std::max(1, cfg.max_in_flight);
+    for (int i = 0; i < n_slots; ++i) {
+      slot s;
+      s.url_index = static_cast<std::size_t>(i) % urls.size();  // spread the slots over the URLs
+      s.client = std::make_unique<http::client>(executor, urls[s.url_index], client_opts);  // may throw: CA
+      slots.push_back(std::move(s));
+    }
+    log::info("elasticsearch sink ready",
+              {{"sink", name},
+               {"target", target},
+               {"urls", urls.size()},
+               {"auth", es::auth_kind(cfg)},
+               {"max_in_flight", n_slots},
+               {"gzip", cfg.compress == config::elasticsearch_sink_config::compression::gzip}});
+  }
+
+  // A transport error: the next request of this slot goes to the next URL on a fresh connection.
+  void fail_over(slot& s) {
+    if (urls.size() < 2) return;
+    s.url_index = (s.url_index + 1) % urls.size();
+    s.client = std::make_unique<http::client>(executor, urls[s.url_index], client_opts);
+  }
+
+  void set_common_headers(http::request& req, bool bulk) const {
+    if (!authorization.empty()) req.set(bhttp::field::authorization, authorization);
+    if (bulk) {
+      // The v8 compatibility pair only for a server known to be 8.x: a 7.x server rejects it with 400.
+      if (major == 8) {
+        req.set(bhttp::field::content_type, "application/vnd.elasticsearch+x-ndjson;compatible-with=8");
+        req.set(bhttp::field::accept, "application/vnd.elasticsearch+json;compatible-with=8");
+      } else {
+        req.set(bhttp::field::content_type, "application/x-ndjson");
+        req.set(bhttp::field::accept, "application/json");
+      }
+    } else {
+      req.set(bhttp::field::accept, "application/json");
+    }
+  }
+
+  void count_response(int status) {
+    ++stats.requests;
+    ++stats.requests_by_status[status];
+  }
+
+  void check_product(const http::response& res) {
+    const int st = static_cast<int>(res.result_int());
+    if (st < 200 || st >= 300 || warned_product) return;
+    auto it = res.find("X-elastic-product");
+    if (it != res.end() && it->value() == "Elasticsearch") return;
+    warned_product = true;
+    // The official clients refuse such a server; we accept it (proxies strip headers) but say so once.
+    log::warn("the server did not identify itself as Elasticsearch (no X-elastic-product header)",
+              {{"sink", name}});
+  }
+
+  static asio::awaitable<bool> cancelled() {
+    auto cs = co_await asio::this_coro::cancellation_state;
+    co_return cs.cancelled() != asio::cancellation_type::none;
+  }
+
+  asio::awaitable<void> sleep(clock_type::duration d) {
+    asio::steady_timer timer(executor, d);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (co_await cancelled()) throw_cancelled();
+  }
+
+  // GET / for the version, then the optional index template. Neither may stop shipping: a failure is
+  // logged and tried again at the next delivery (transport) or never again (an HTTP answer).
+  asio::awaitable<void> handshake() {
+    if (!version_known) {
+      for (std::size_t i = 0; i < urls.size() && !version_known; ++i) {
+        slot& s = slots[0];
+        http::request req{bhttp::verb::get, http::join_path(urls[s.url_index].target, "/"), 11};
+        set_common_headers(req, false);
+        auto r = co_await s.client->send(std::move(req));
+        if (co_await cancelled()) throw_cancelled();
+        if (!r.ok()) {
+          log::warn("cannot reach Elasticsearch for its version", {{"sink", name}, {"error", r.error}});
+          fail_over(s);
+          continue;
+        }
+        const int st = static_cast<int>(r.res.result_int());
+        version_known = true;  // an HTTP answer, whatever it says, is final for this start
+        if (st >= 200 && st < 300) {
+          check_product(r.res);
+          if (auto v = es::parse_version_number(r.res.body())) {
+            stats.server_version = *v;
+            major = es::major_version(*v);
+            log::info("connected to Elasticsearch", {{"sink", name}, {"version", *v}});
+          } else {
+            log::warn("GET / gave no version.number; using plain NDJSON headers", {{"sink", name}});
+          }
+        } else {
+          // An ingest-only API key gets 403 here: it may still write, so only note it.
+          log::info(
+              "cannot read the Elasticsearch version; shipping anyway",
+              {{"sink", name}, {"status", st}, {"reason", es::parse_request_error(r.res.body()).reason}});
+        }
+      }
+    }
+    if (cfg.template_install && !template_done) {
+      slot& s = slots[0];
+      http::request req{
+          bhttp::verb::put,
+          http::join_path(urls[s.url_index].target, "/_index_template/" + http::percent_encode(target)), 11};
+      set_common_headers(req, false);
+      req.set(bhttp::field::content_type, "application/json");
+      req.body() = es::index_template_body(cfg);
+      auto r = co_await s.client->send(std::move(req));
+      if (co_await cancelled()) throw_cancelled();
+      if (!r.ok()) {
+        log::warn("cannot install the index template; will try again", {{"sink", name}, {"error", r.error}});
+        fail_over(s);
+        co_return;
+      }
+      template_done = true;
+      const int st = static_cast<int>(r.res.result_int());
+      if (st >= 200 && st < 300) {
+        log::info("index template installed", {{"sink", name}, {"template", target}});
+      } else {
+        const auto e = es::parse_request_error(r.res.body());
+        log::error("index template refused; shipping without it",
+                   {{"sink", name}, {"status", st}, {"type", e.type}, {"reason", e.reason}});
+      }
+    }
+  }
+
+  static void push_halves(round_state& rs, const std::vector<std::uint32_t>& items) {
+    const auto mid = items.begin() + static_cast<std::ptrdiff_t>(items.size() / 2);
+    rs.queue.emplace_front(mid, items.end());
+    rs.queue.emplace_front(items.begin(), mid);
+  }
+
+  static void append_all(std::vector<std::uint32_t>& to, const std::vector<std::uint32_t>& items) {
+    to.insert(to.end(), items.begin(), items.end());
+  }
+
+  // Sends one bulk request and sorts its items into the round's outcome lists.
+  asio::awaitable<void> send_bulk(slot& s, const audit::event_batch& batch, std::vector<std::uint32_t> items,
+                                  round_state& rs) {
+    const bool gzip = cfg.compress == config::elasticsearch_sink_config::compression::gzip;
+    std::string body = es::encode_bulk_body(batch, items, target);
+    http::request req{bhttp::verb::post,
+                      http::join_path(urls[s.url_index].target, "/_bulk") + std::string(bulk_query), 11};
+    set_common_headers(req, true);
+    if (gzip) {
+      if (auto z = es::gzip_compress(body, tuning.gzip_level)) {
+        body = std::move(*z);
+        req.set(bhttp::field::content_encoding, "gzip");
+      }
+    }
+    const std::size_t body_size = body.size();
+    req.body() = std::move(body);
+    stats.bytes_sent += body_size;
+    ++rs.requests;
+    auto r = co_await s.client->send(std::move(req));
+    if (co_await cancelled()) throw_cancelled();
+
+    if (!r.ok()) {
+      count_response(0);
+      const std::string where = urls[s.url_index].origin();
+      fail_over(s);
+      if (is_connection_drop(r.ec) && body_size >= es::reset_split_min_bytes && items.size() > 1) {
+        log::warn("connection dropped while sending a large bulk request; splitting it",
+                  {{"sink", name},
+                   {"url", where},
+                   {"items", items.size()},
+                   {"bytes", body_size},
+                   {"error", r.error}});
+        push_halves(rs, items);
+      } else {
+        log::warn("bulk request failed; will retry", {{"sink", name}, {"url", where}, {"error", r.error}});
+        append_all(rs.retry_fast, items);
+      }
+      co_return;
+    }
+
+    const int st = static_cast<int>(r.res.result_int());
+    count_response(st);
+    check_product(r.res);
+    switch (es::classify_request(st)) {
+      case es::request_outcome::parse_items:
+        break;
+      case es::request_outcome::split:
+        if (items.size() > 1) {
+          log::warn("bulk request too large (413); splitting it",
+                    {{"sink", name}, {"items", items.size()}, {"bytes", body_size}});
+          push_halves(rs, items);
+        } else {
+          // A single document over http.max_content_length can never be stored: retrying would block forever.
+          es::item_result ir{413, "request_entity_too_large",
+                             "the document alone exceeds the server's request size limit"};
+          rs.dead_lines +=
+              es::dead_letter_line(utc_now(), name, target, batch.id(items[0]), ir, batch.document(items[0]));
+          rs.dead_items.push_back(items[0]);
+        }
+        co_return;
+      case es::request_outcome::retry: {
+        const auto e = es::parse_request_error(r.res.body());
+        log::warn("bulk request rejected; will retry",
+                  {{"sink", name}, {"status", st}, {"type", e.type}, {"reason", e.reason}});
+        append_all(rs.retry_fast, items);
+        co_return;
+      }
+      case es::request_outcome::retry_slow: {
+        const auto e = es::parse_request_error(r.res.body());
+        std::string challenge;
+        if (auto it = r.res.find(bhttp::field::www_authenticate); it != r.res.end())
+          challenge = std::string(it->value());
+        log::error(st == 401 || st == 403
+                       ? "Elasticsearch refused the credentials; fix them (retrying slowly)"
+                       : "Elasticsearch refused the bulk request; fix the configuration (retrying slowly)",
+                   {{"sink", name},
+                    {"status", st},
+                    {"auth", es::auth_kind(cfg)},
+                    {"www_authenticate", challenge},
+                    {"type", e.type},
+                    {"reason", e.reason}});
+        append_all(rs.retry_slow, items);
+        co_return;
+      }
+    }
+
+    const auto parsed = es::parse_bulk_response(r.res.body(), items.size());
+    if (!parsed.ok()) {
+      log::warn("unusable bulk response; will retry the request", {{"sink", name}, {"error", parsed.error}});
+      append_all(rs.retry_fast, items);
+      co_return;
+    }
+    std::size_t slow = 0;
+    const es::item_result* first_slow = nullptr;
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      const auto& ir = parsed.items[k];
+      switch (es::classify_item(ir.status)) {
+        case es::item_outcome::stored:
+          ++rs.stored;
+          break;
+        case es::item_outcome::duplicate:
+          ++rs.duplicates;
+          break;
+        case es::item_outcome::retry:
+          rs.retry_fast.push_back(items[k]);
+          break;
+        case es::item_outcome::retry_slow:
+          rs.retry_slow.push_back(items[k]);
+          if (!first_slow) first_slow = &ir;
+          ++slow;
+          break;
+        case es::item_outcome::dead_letter:
+          rs.dead_lines +=
+              es::dead_letter_line(utc_now(), name, target, batch.id(items[k]), ir, batch.document(items[k]));
+          rs.dead_items.push_back(items[k]);
+          break;
+      }
+    }
+    if (first_slow) {
+      log::error(
+          "Elasticsearch refused items for lack of privilege or index; they are kept and retried slowly",
+          {{"sink", name},
+           {"items", slow},
+           {"status", first_slow->status},
+           {"type", first_slow->error_type},
+           {"reason", first_slow->error_reason}});
+    }
+  }
+
+  asio::awaitable<void> worker(std::size_t slot_index, const audit::event_batch& batch, round_state& rs) {
+    while (!rs.queue.empty()) {
+      auto items = std::move(rs.queue.front());
+      rs.queue.pop_front();
+      co_await send_bulk(slots[slot_index], batch, std::move(items), rs);
+    }
+  }
+
+  // One pass: every item in `items` sent once (413 halves included), up to max_in_flight requests at once.
+  asio::awaitable<void> run_round(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
+                                  round_state& rs) {
+    for (auto& r : es::split_requests(batch, items, target, cfg.max_batch_events, cfg.max_batch_bytes)) {
+      rs.queue.push_back(std::move(r));
+    }
+    const std::size_t n = std::min(slots.size(), rs.queue.size());
+    if (n == 1) {
+      co_await worker(0, batch, rs);
+      co_return;
+    }
+    using op_type = decltype(asio::co_spawn(executor, worker(0, batch, rs), asio::deferred));
+    std::vector<op_type> ops;
+    for (std::size_t i = 0; i < n; ++i)
+      ops.push_back(asio::co_spawn(executor, worker(i, batch, rs), asio::deferred));
+    auto [order, errors] = co_await asio::experimental::make_parallel_group(std::move(ops))
+                               .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    for (auto& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
+  }
+
+  asio::awaitable<delivery_report> deliver(const audit::event_batch& batch) {
+    delivery_report report;
+    if (batch.empty()) co_return report;
+    co_await handshake();
+
+    std::vector<std::uint32_t> fast(batch.size());
+    for (std::uint32_t i = 0; i < batch.size(); ++i) fast[i] = i;
+    std::vector<std::uint32_t> slow;
+    clock_type::time_point slow_due{};
+    fast_backoff.reset();
+    bool first_round = true;
+
+    while (!fast.empty() || !slow.empty()) {
+      std::vector<std::uint32_t> send = std::move(fast);
+      fast.clear();
+      if (!slow.empty() && clock_type::now() >= slow_due) {
+        append_all(send, slow);
+        slow.clear();
+      }
+      if (send.empty()) {
+        co_await sleep(slow_due - clock_type::now());
+        continue;
+      }
+      std::sort(send.begin(), send.end());  // keep the batch's order within each request
+      if (!first_round) stats.retried_items += send.size();
+      first_round = false;
+
+      round_state rs;
+      co_await run_round(batch, send, rs);
+      report.requests += rs.requests;
+      report.stored += rs.stored;
+      report.duplicates += rs.duplicates;
+      stats.stored += rs.stored;
+      stats.duplicates += rs.duplicates;
+
+      if (!rs.dead_lines.empty()) {
+        const std::string err = dead_letter.append(rs.dead_lines);
+        if (err.empty()) {
+          report.dead_lettered += rs.dead_items.size();
+          stats.dead_lettered += rs.dead_items.size();
+          log::warn(
+              "documents refused by Elasticsearch were written to the dead-letter file",
+              {{"sink", name}, {"events", rs.dead_items.size()}, {"file", dead_letter.path().string()}});
+        } else {
+          // Not stored and not dead-lettered: keep them, so that the checkpoint cannot pass them.
+          log::error("cannot write the dead-letter file; keeping the refused events",
+                     {{"sink", name}, {"error", err}});
+          append_all(rs.retry_slow, rs.dead_items);
+        }
+      }
+      if (!rs.retry_slow.empty()) {
+        append_all(slow, rs.retry_slow);
+        slow_due =
+            clock_type::now() + retry::backoff_delay(0, tuning.slow_retry, tuning.slow_retry, unit(rng));
+      }
+      fast = std::move(rs.retry_fast);
+      if (!fast.empty()) co_await sleep(fast_backoff.next());
+    }
+    co_return report;
+  }
+
+  std::string name;
+  config::elasticsearch_sink_config cfg;
+  asio::any_io_executor executor;
+  elasticsearch_tuning tuning;
+  std::string target;
+  std::string authorization;  // a secret: sent, never logged
+  es::dead_letter_file dead_letter;
+  std::vector<http::url> urls;
+  http::client_options client_opts;
+  std::vector<slot> slots;
+  retry::backoff fast_backoff;
+  std::mt19937_64 rng;
+  std::uniform_real_distribution<double> unit{0.0, 1.0};
+  elasticsearch_stats stats;
+  bool version_known = false;
+  int major = 0;
+  bool template_done = false;
+  bool warned_product = false;
+  bool busy = false;
+};
+
+elasticsearch_sink::elasticsearch_sink(const std::string& name, const config::elasticsearch_sink_config& cfg,
+                                       asio::any_io_executor ex, const std::string& state_dir,
+                                       elasticsearch_tuning tuning)
+    : impl_(std::make_shared<impl>(name, cfg, ex, state_dir, tuning)) {}
+
+elasticsearch_sink::~elasticsearch_sink() = default;
+
+std::string_view elasticsearch_sink::name() const {
+  return impl_->name;
+}
+
+asio::awaitable<delivery_report> elasticsearch_sink::deliver(const audit::event_batch& batch) {
+  auto keep = impl_;
+  // One delivery at a time: the forwarder never overlaps them, and the slots are not shared between calls.
+  if (keep->busy) throw std::logic_error("elasticsearch sink: deliver() called while another is running");
+  keep->busy = true;
+  struct release {
+    impl* p;
+    ~release() { p->busy = false; }
+  } guard{keep.get()};
+  co_return co_await keep->deliver(batch);
+}
+
+const elasticsearch_stats& elasticsearch_sink::stats() const {
+  return impl_->stats;
+}
+std::string elasticsearch_sink::dead_letter_path() const {
+  return impl_->dead_letter.path().string();
+}
+
+std::unique_ptr<sink> make_elasticsearch_sink(const std::string& name,
+                                              const config::elasticsearch_sink_config& cfg,
+                                              asio::any_io_executor ex, const std::string& state_dir) {
+  return std::make_unique<elasticsearch_sink>(name, cfg, ex, state_dir);
+}
+
+}  // namespace sf::sinks
