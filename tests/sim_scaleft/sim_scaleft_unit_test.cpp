@@ -25,20 +25,20 @@ std::vector<std::size_t> listed(const page_window& w) {
 const nanos hour = 3600 * ns_per_s;
 }  // namespace
 
-TEST(Paging, OffsetIsExclusiveInBothDirections) {
+TEST(sim_scaleft_paging, OffsetIsExclusiveInBothDirections) {
   EXPECT_EQ(listed(select_page(4, 0, 10, 3, false, false)), (std::vector<std::size_t>{5, 6, 7}));
   EXPECT_EQ(listed(select_page(4, 0, 10, 3, true, false)), (std::vector<std::size_t>{3, 2, 1}));
   EXPECT_EQ(listed(select_page(std::nullopt, 0, 10, 3, false, false)), (std::vector<std::size_t>{0, 1, 2}));
   EXPECT_EQ(listed(select_page(std::nullopt, 0, 10, 3, true, false)), (std::vector<std::size_t>{9, 8, 7}));
 }
 
-TEST(Paging, PrevGoesTheOtherWayInTheSameOrder) {
+TEST(sim_scaleft_paging, PrevGoesTheOtherWayInTheSameOrder) {
   EXPECT_EQ(listed(select_page(4, 0, 10, 3, false, true)), (std::vector<std::size_t>{1, 2, 3}));
   EXPECT_EQ(listed(select_page(4, 0, 10, 3, true, true)), (std::vector<std::size_t>{7, 6, 5}));
   EXPECT_EQ(listed(select_page(1, 0, 10, 3, false, true)), (std::vector<std::size_t>{0}));
 }
 
-TEST(Paging, RetentionHidesOldEventsButTheirPositionsStillWorkAsOffsets) {
+TEST(sim_scaleft_paging, RetentionHidesOldEventsButTheirPositionsStillWorkAsOffsets) {
   EXPECT_EQ(listed(select_page(std::nullopt, 5, 10, 100, false, false)),
             (std::vector<std::size_t>{5, 6, 7, 8, 9}));
   EXPECT_EQ(listed(select_page(1, 5, 10, 2, false, false)), (std::vector<std::size_t>{5, 6}));
@@ -46,7 +46,7 @@ TEST(Paging, RetentionHidesOldEventsButTheirPositionsStillWorkAsOffsets) {
   EXPECT_TRUE(select_page(9, 0, 10, 2, false, false).empty());
 }
 
-TEST(Paging, CountDefaultsClampsAndRejects) {
+TEST(sim_scaleft_paging, CountDefaultsClampsAndRejects) {
   EXPECT_EQ(parse_count("5"), 5u);
   EXPECT_EQ(parse_count("1000"), 1000u);
   EXPECT_EQ(parse_count("1001"), 1000u);
@@ -66,7 +66,7 @@ TEST(Paging, CountDefaultsClampsAndRejects) {
   EXPECT_FALSE(std::get<page_request>(d).offset);
 }
 
-TEST(Paging, LinksAreAbsoluteCarryCountAndEscapeTheOffset) {
+TEST(sim_scaleft_paging, LinksAreAbsoluteCarryCountAndEscapeTheOffset) {
   page_request req;
   req.count = 1000;
   req.offset = "start";
@@ -83,7 +83,7 @@ TEST(Paging, LinksAreAbsoluteCarryCountAndEscapeTheOffset) {
             std::string::npos);
 }
 
-TEST(Encoding, QueryDecodingFollowsGo) {
+TEST(sim_scaleft_encoding, QueryDecodingFollowsGo) {
   auto t = parse_target("/p?offset=a%2Bb+c&x");
   ASSERT_TRUE(t);
   EXPECT_EQ(t->path, "/p");
@@ -93,7 +93,7 @@ TEST(Encoding, QueryDecodingFollowsGo) {
   EXPECT_FALSE(parse_target("/p?offset=%2"));
 }
 
-TEST(Time, DurationsAndRfc3339) {
+TEST(sim_scaleft_time, DurationsAndRfc3339) {
   EXPECT_EQ(parse_duration("30d"), 30 * 86400 * ns_per_s);
   EXPECT_EQ(parse_duration("250ms"), 250'000'000);
   EXPECT_EQ(parse_duration("1.5h"), 5400 * ns_per_s);
@@ -105,7 +105,7 @@ TEST(Time, DurationsAndRfc3339) {
   EXPECT_EQ(format_rfc3339_nanos(951782400LL * ns_per_s + 5), "2000-02-29T00:00:00.000000005Z");
 }
 
-TEST(RateLimiter, BudgetPerUserPerHourThenRefusedUntilReset) {
+TEST(sim_scaleft_ratelimiter, BudgetPerUserPerHourThenRefusedUntilReset) {
   rate_limiter rl(3);
   const nanos t = 1'000'000 * hour + 10 * ns_per_s;
   EXPECT_EQ(rl.take("a", t).remaining, 2u);
@@ -119,7 +119,7 @@ TEST(RateLimiter, BudgetPerUserPerHourThenRefusedUntilReset) {
   EXPECT_TRUE(rl.take("a", t + hour).allowed);
 }
 
-TEST(Keys, ExpiryRules) {
+TEST(sim_scaleft_keys, ExpiryRules) {
   const nanos now = 1000 * hour;
   const nanos rot = 48 * hour;
   EXPECT_EQ(rotated_expiry(never, now, rot), now + rot);
@@ -135,7 +135,7 @@ TEST(Keys, ExpiryRules) {
   EXPECT_EQ(format_key_time(never), "0001-01-01T00:00:00Z");
 }
 
-TEST(Keys, RotationDeleteAndTokens) {
+TEST(sim_scaleft_keys, RotationDeleteAndTokens) {
   key_registry reg(1);
   reg.add_user("u", {"reporting_user"});
   const nanos now = 1000 * hour;
@@ -157,7 +157,7 @@ TEST(Keys, RotationDeleteAndTokens) {
   EXPECT_EQ(reg.live_keys("u", now + 2 * hour).size(), 1u);
 }
 
-TEST(Faults, ParsesTheSpecSyntaxAndRejectsTypos) {
+TEST(sim_scaleft_faults, ParsesTheSpecSyntaxAndRejectsTypos) {
   auto r = parse_fault("audits:500:p=0.05");
   ASSERT_TRUE(std::holds_alternative<fault_rule>(r));
   EXPECT_EQ(std::get<fault_rule>(r).kind, fault_kind::internal_error);
@@ -172,7 +172,7 @@ TEST(Faults, ParsesTheSpecSyntaxAndRejectsTypos) {
     EXPECT_TRUE(std::holds_alternative<std::string>(parse_fault(bad))) << bad;
 }
 
-TEST(Faults, NextNThenGoneAndScopedToEndpoint) {
+TEST(sim_scaleft_faults, NextNThenGoneAndScopedToEndpoint) {
   fault_plan plan(1);
   plan.add(std::get<fault_rule>(parse_fault("token:429:n=2")));
   plan.add(std::get<fault_rule>(parse_fault("all:expire_token:n=1")));
@@ -185,7 +185,7 @@ TEST(Faults, NextNThenGoneAndScopedToEndpoint) {
   EXPECT_TRUE(plan.rules().empty());
 }
 
-TEST(Options, DefaultsAndErrors) {
+TEST(sim_scaleft_options, DefaultsAndErrors) {
   auto r = parse_options({"--events", "5", "--span=1h", "--fault", "audits:503:n=1"});
   ASSERT_TRUE(std::holds_alternative<options>(r));
   const auto& o = std::get<options>(r);
@@ -200,7 +200,7 @@ TEST(Options, DefaultsAndErrors) {
   EXPECT_TRUE(std::holds_alternative<std::string>(parse_options({"--service-user", "noroles"})));
 }
 
-TEST(Generator, DeterministicForASeedWithOddCases) {
+TEST(sim_scaleft_generator, DeterministicForASeedWithOddCases) {
   event_generator a(42, "acme", 0.2), b(42, "acme", 0.2), c(43, "acme", 0.2);
   for (int i = 0; i < 500; ++i) {
     auto ea = a.make(i);
@@ -215,7 +215,7 @@ TEST(Generator, DeterministicForASeedWithOddCases) {
   EXPECT_GT(spread.size() - std::set<nanos>(spread.begin(), spread.end()).size(), 5u);
 }
 
-TEST(Store, RenderListsEachRelatedObjectOnceWithBothEnvelopeKeys) {
+TEST(sim_scaleft_store, RenderListsEachRelatedObjectOnceWithBothEnvelopeKeys) {
   event_generator g(1, "acme", 0);
   event_store s;
   for (int i = 0; i < 50; ++i) s.append(g.make(i));

@@ -497,6 +497,31 @@ class CommandLineTests(unittest.TestCase):
         finally:
             sim.stop()
 
+    def test_tls_serves_https_with_https_links(self):
+        import ssl
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                            "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                           check=True, capture_output=True, timeout=30)
+            sim = Sim("--tls-cert", cert, "--tls-key", key, "--events", "3")
+            try:
+                self.assertTrue(sim.base.startswith("https://127.0.0.1:"))
+                ctx = ssl.create_default_context(cafile=cert)
+                key_id, secret = sim.credentials()
+                conn = http.client.HTTPSConnection(sim.host, sim.port, context=ctx, timeout=10)
+                conn.request("POST", "/v1/teams/acme/service_token",
+                             json.dumps({"key_id": key_id, "key_secret": secret}), {"Content-Type": "application/json"})
+                token = json.loads(conn.getresponse().read())["bearer_token"]
+                conn.request("GET", "/v1/teams/acme/auditsV2", headers={"Authorization": "Bearer " + token})
+                r = conn.getresponse()
+                self.assertEqual(len(json.loads(r.read())["list"]), 3)
+                self.assertTrue(parse_links(r.getheader("Link"))["next"].startswith(sim.base + "/v1/"))
+                conn.close()
+            finally:
+                sim.stop()
+
     def test_same_seed_same_events_other_seed_other_events(self):
         def snapshot(seed):
             sim = Sim("--events", "300", "--seed", str(seed))
