@@ -22,7 +22,7 @@ constexpr std::string_view recovery_advice =
 loaded_checkpoint corrupt(const std::filesystem::path& file, std::string_view what) {
   loaded_checkpoint r;
   r.what = loaded_checkpoint::kind::corrupt;
-  r.error = fmt::format("checkpoint file {} is corrupt: {}. {}", file.string(), what, recovery_advice);
+  r.message = fmt::format("checkpoint file {} is corrupt: {}. {}", file.string(), what, recovery_advice);
   return r;
 }
 
@@ -85,11 +85,10 @@ std::string checkpoint_to_json(const checkpoint& cp) {
   return out;
 }
 
-std::string save_checkpoint(const std::filesystem::path& dir, const checkpoint& cp) {
+status save_checkpoint(const std::filesystem::path& dir, const checkpoint& cp) {
   checkpoint stamped = cp;
   if (stamped.written_at.empty()) stamped.written_at = utc_now_rfc3339();
-  status s = write_file_atomically(dir / checkpoint_file_name, checkpoint_to_json(stamped), secret_file_mode);
-  return s.ok() ? std::string() : s.error().message;
+  return write_file_atomically(dir / checkpoint_file_name, checkpoint_to_json(stamped), secret_file_mode);
 }
 
 loaded_checkpoint load_checkpoint(const std::filesystem::path& dir) {
@@ -114,7 +113,7 @@ loaded_checkpoint load_checkpoint(const std::filesystem::path& dir) {
     }
     loaded_checkpoint r;
     r.what = loaded_checkpoint::kind::io_error;
-    r.error = "cannot load the checkpoint: " + raw.error.message;
+    r.message = "cannot load the checkpoint: " + raw.error.message;
     return finish(std::move(r));
   }
 
@@ -180,7 +179,7 @@ loaded_checkpoint load_checkpoint(const std::filesystem::path& dir) {
   }
   loaded_checkpoint r;
   r.what = loaded_checkpoint::kind::loaded;
-  r.checkpoint =
+  r.value =
       checkpoint{std::move(*event_id), std::move(*event_timestamp), *events_total, std::move(*written_at)};
   return finish(std::move(r));
 }

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,12 +26,12 @@ inline constexpr std::size_t checkpoint_max_bytes = 64 * 1024;
 struct loaded_checkpoint {
   enum class kind {
     none,      // no file: first start, begin at source.start_at
-    loaded,    // `checkpoint` holds it
-    corrupt,   // the file exists but cannot be trusted; `error` says what is wrong and how to recover
-    io_error,  // the file could not be read (permissions, I/O error); `error` says which and why
+    loaded,    // `value` holds it
+    corrupt,   // the file exists but cannot be trusted; `message` says what is wrong and how to recover
+    io_error,  // the file could not be read (permissions, I/O error); `message` says which and why
   } what = kind::none;
-  std::optional<sf::state::checkpoint> checkpoint;
-  std::string error;                         // empty unless corrupt or io_error
+  checkpoint value;
+  std::string message;                       // empty unless corrupt or io_error
   std::size_t stale_temp_files_removed = 0;  // leftovers from a crash mid-save, cleaned on load
 };
 
@@ -41,8 +40,8 @@ struct loaded_checkpoint {
 loaded_checkpoint load_checkpoint(const std::filesystem::path& dir);
 
 // Saves atomically (temp, fsync, rename, fsync dir) with mode 0600. An empty written_at is set to now.
-// Returns an empty string on success, else a message naming the file and the failed step.
-std::string save_checkpoint(const std::filesystem::path& dir, const checkpoint& cp);
+// On failure the error names the file and the failed step, and the previous checkpoint is intact.
+status save_checkpoint(const std::filesystem::path& dir, const checkpoint& cp);
 
 // The JSON text save_checkpoint writes (one object and a newline), for tests and tools.
 std::string checkpoint_to_json(const checkpoint& cp);

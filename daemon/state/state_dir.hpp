@@ -13,11 +13,17 @@ namespace sf::state {
 inline constexpr mode_t state_dir_mode = 0700;
 inline constexpr mode_t secret_file_mode = 0600;
 
+struct prepared_dir {
+  status result;
+  std::string note;  // set when something was changed, e.g. permissions tightened; already logged
+  bool ok() const { return result.ok(); }
+};
+
 // Creates the state directory (and missing parents) with mode 0700. An existing directory with looser
-// permissions is tightened to 0700 (a warning is logged, and `note` set when given). Returns an empty string
-// on success, else a message saying what is wrong: the path is not a directory, or the process cannot create
-// files in it (checked by creating and removing a probe file, which also catches read-only mounts).
-std::string prepare_state_dir(const std::filesystem::path& path, std::string* note = nullptr);
+// permissions is tightened to 0700 (a warning is logged and `note` says so). Fails with a clear message when
+// the path is not a directory or the process cannot create files in it (checked by creating and removing a
+// probe file, which also catches read-only mounts and works for root).
+prepared_dir prepare_state_dir(const std::filesystem::path& path);
 
 // Writes a secret (e.g. a rotated API key) into the state directory atomically with mode 0600.
 status write_secret_file(const std::filesystem::path& path, std::string_view bytes);

@@ -128,10 +128,10 @@ TEST(Checkpoint, NoFileMeansFirstStart) {
 TEST(Checkpoint, SaveThenLoadRoundTripsWithSecretMode) {
   temp_dir d;
   checkpoint cp = sample("evt-\"quoted\"\\1", 18446744073709551615ull);
-  ASSERT_EQ("", save_checkpoint(d.path(), cp));
+  ASSERT_TRUE(save_checkpoint(d.path(), cp));
   loaded_checkpoint l = load_checkpoint(d.path());
-  ASSERT_EQ(l.what, loaded_checkpoint::kind::loaded) << l.error;
-  EXPECT_EQ(*l.checkpoint, cp);
+  ASSERT_EQ(l.what, loaded_checkpoint::kind::loaded) << l.message;
+  EXPECT_EQ(l.value, cp);
   EXPECT_EQ(mode_of(d.path() / "checkpoint.json"), 0600u);
 }
 
@@ -139,53 +139,54 @@ TEST(Checkpoint, SaveStampsWrittenAtWhenEmpty) {
   temp_dir d;
   checkpoint cp = sample("a", 1);
   cp.written_at.clear();
-  ASSERT_EQ("", save_checkpoint(d.path(), cp));
+  ASSERT_TRUE(save_checkpoint(d.path(), cp));
   loaded_checkpoint l = load_checkpoint(d.path());
-  ASSERT_EQ(l.what, loaded_checkpoint::kind::loaded) << l.error;
-  EXPECT_THAT(l.checkpoint->written_at, ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z"));
+  ASSERT_EQ(l.what, loaded_checkpoint::kind::loaded) << l.message;
+  EXPECT_THAT(l.value.written_at, ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z"));
 }
 
 TEST(Checkpoint, TornTempFileFromACrashIsIgnoredAndCleaned) {
   temp_dir d;
-  ASSERT_EQ("", save_checkpoint(d.path(), sample("old", 10)));
+  ASSERT_TRUE(save_checkpoint(d.path(), sample("old", 10)));
   // What a crash between write() and rename() leaves: a partial temp file next to the intact checkpoint.
   write_raw(d.path() / ".checkpoint.json.tmp.Ab12Cd", R"({"version":1,"event_id":"new","event_ti)");
   write_raw(d.path() / "unrelated.tmp", "keep me");
   loaded_checkpoint l = load_checkpoint(d.path());
-  ASSERT_EQ(l.what, loaded_checkpoint::kind::loaded) << l.error;
-  EXPECT_EQ(l.checkpoint->event_id, "old");
+  ASSERT_EQ(l.what, loaded_checkpoint::kind::loaded) << l.message;
+  EXPECT_EQ(l.value.event_id, "old");
   EXPECT_EQ(l.stale_temp_files_removed, 1u);
   EXPECT_THAT(names_in(d.path()), ::testing::UnorderedElementsAre("checkpoint.json", "unrelated.tmp"));
 }
 
 TEST(Checkpoint, DiskFullDuringSaveKeepsThePreviousCheckpoint) {
   temp_dir d;
-  ASSERT_EQ("", save_checkpoint(d.path(), sample("old", 10)));
+  ASSERT_TRUE(save_checkpoint(d.path(), sample("old", 10)));
   {
     fail_writes_scope fail("checkpoint.json");
-    const std::string err = save_checkpoint(d.path(), sample("new", 20));
-    EXPECT_THAT(err, HasSubstr("No space left on device"));
-    EXPECT_THAT(err, HasSubstr("checkpoint.json left unchanged"));
+    status s = save_checkpoint(d.path(), sample("new", 20));
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, std::errc::no_space_on_device);
+    EXPECT_THAT(s.error().message, HasSubstr("checkpoint.json left unchanged"));
   }
   loaded_checkpoint l = load_checkpoint(d.path());
-  ASSERT_EQ(l.what, loaded_checkpoint::kind::loaded) << l.error;
-  EXPECT_EQ(l.checkpoint->event_id, "old");
-  EXPECT_EQ(l.checkpoint->events_total, 10u);
+  ASSERT_EQ(l.what, loaded_checkpoint::kind::loaded) << l.message;
+  EXPECT_EQ(l.value.event_id, "old");
+  EXPECT_EQ(l.value.events_total, 10u);
   // Once the disk has room again the next save goes through.
-  ASSERT_EQ("", save_checkpoint(d.path(), sample("new", 20)));
-  EXPECT_EQ(load_checkpoint(d.path()).checkpoint->event_id, "new");
+  ASSERT_TRUE(save_checkpoint(d.path(), sample("new", 20)));
+  EXPECT_EQ(load_checkpoint(d.path()).value.event_id, "new");
 }
 
 TEST(Checkpoint, KilledWhileSavingLeavesOldOrNewNeverTorn) {
   temp_dir d;
-  ASSERT_EQ("", save_checkpoint(d.path(), sample("start", 0)));
+  ASSERT_TRUE(save_checkpoint(d.path(), sample("start", 0)));
   // A child saves in a tight loop and is killed with SIGKILL at an arbitrary moment, several times.
   for (int round = 0; round < 5; ++round) {
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
       for (std::uint64_t i = 1;; ++i) {
-        if (!save_checkpoint(d.path(), sample("evt-" + std::to_string(i), i)).empty()) ::_exit(3);
+        if (!save_checkpoint(d.path(), sample("evt-" + std::to_string(i), i)).ok()) ::_exit(3);
       }
     }
     ::usleep(20000 + round * 7000);
@@ -194,10 +195,9 @@ TEST(Checkpoint, KilledWhileSavingLeavesOldOrNewNeverTorn) {
     ::waitpid(child, &wstatus, 0);
     ASSERT_TRUE(WIFSIGNALED(wstatus)) << "the saving child failed on its own";
     loaded_checkpoint l = load_checkpoint(d.path());
-    ASSERT_EQ(l.what, loaded_checkpoint::kind::loaded) << l.error;
-    EXPECT_EQ(l.checkpoint->event_id, l.checkpoint->events_total == 0
-                                          ? "start"
-                                          : "evt-" + std::to_string(l.checkpoint->events_total));
+    ASSERT_EQ(l.what, loaded_checkpoint::kind::loaded) << l.message;
+    EXPECT_EQ(l.value.event_id,
+              l.value.events_total == 0 ? "start" : "evt-" + std::to_string(l.value.events_total));
     for (const auto& n : names_in(d.path())) EXPECT_EQ(n, "checkpoint.json");  // temp files were cleaned
   }
 }
@@ -214,11 +214,11 @@ TEST_P(CheckpointCorruption, IsReportedWithWhatIsWrongAndHowToRecover) {
   temp_dir d;
   write_raw(d.path() / "checkpoint.json", GetParam().content);
   loaded_checkpoint l = load_checkpoint(d.path());
-  ASSERT_EQ(l.what, loaded_checkpoint::kind::corrupt) << l.error;
-  EXPECT_THAT(l.error, HasSubstr((d.path() / "checkpoint.json").string()));
-  EXPECT_THAT(l.error, HasSubstr(GetParam().expected));
-  EXPECT_THAT(l.error, HasSubstr("restore the file from a backup"));
-  EXPECT_THAT(l.error, HasSubstr("delete it and set source.start_at"));
+  ASSERT_EQ(l.what, loaded_checkpoint::kind::corrupt) << l.message;
+  EXPECT_THAT(l.message, HasSubstr((d.path() / "checkpoint.json").string()));
+  EXPECT_THAT(l.message, HasSubstr(GetParam().expected));
+  EXPECT_THAT(l.message, HasSubstr("restore the file from a backup"));
+  EXPECT_THAT(l.message, HasSubstr("delete it and set source.start_at"));
   // The corrupt file is evidence: loading must never delete or rewrite it.
   EXPECT_EQ(read_small_file(d.path() / "checkpoint.json", 1 << 20).bytes, GetParam().content);
 }
@@ -263,17 +263,17 @@ TEST(Checkpoint, UnreadableFileIsAnIoErrorNotCorruption) {
   fs::create_directory(d.path() / "checkpoint.json");  // e.g. a bad volume mount
   loaded_checkpoint l = load_checkpoint(d.path());
   EXPECT_EQ(l.what, loaded_checkpoint::kind::io_error);
-  EXPECT_THAT(l.error, HasSubstr("not a regular file"));
+  EXPECT_THAT(l.message, HasSubstr("not a regular file"));
 }
 
 TEST(StateDir, CreatesMissingDirectoryAndParentsWith0700) {
   temp_dir d;
   const fs::path dir = d.path() / "a" / "b" / "state";
-  std::string note;
-  EXPECT_EQ(prepare_state_dir(dir, &note), "");
+  prepared_dir p = prepare_state_dir(dir);
+  ASSERT_TRUE(p.ok()) << p.result.error().message;
   EXPECT_EQ(mode_of(dir), 0700u);
   EXPECT_EQ(mode_of(d.path() / "a"), 0700u);
-  EXPECT_EQ(note, "");
+  EXPECT_EQ(p.note, "");
 }
 
 TEST(StateDir, TightensLoosePermissionsAndSaysSo) {
@@ -281,21 +281,25 @@ TEST(StateDir, TightensLoosePermissionsAndSaysSo) {
   const fs::path dir = d.path() / "state";
   fs::create_directory(dir);
   fs::permissions(dir, static_cast<fs::perms>(0755));
-  std::string note;
-  EXPECT_EQ(prepare_state_dir(dir, &note), "");
+  prepared_dir p = prepare_state_dir(dir);
+  ASSERT_TRUE(p.ok()) << p.result.error().message;
   EXPECT_EQ(mode_of(dir), 0700u);
-  EXPECT_THAT(note, HasSubstr("from 0755 to 0700"));
-  note.clear();
-  EXPECT_EQ(prepare_state_dir(dir, &note), "");
-  EXPECT_EQ(note, "");  // nothing to say the second time
+  EXPECT_THAT(p.note, HasSubstr("from 0755 to 0700"));
+  prepared_dir again = prepare_state_dir(dir);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.note, "");  // nothing to say the second time
 }
 
 TEST(StateDir, RefusesAPathThatIsNotADirectory) {
   temp_dir d;
   write_raw(d.path() / "state", "i am a file");
-  EXPECT_THAT(prepare_state_dir(d.path() / "state"), HasSubstr("exists but is not a directory"));
-  EXPECT_THAT(prepare_state_dir(d.path() / "state" / "below"),
-              HasSubstr("part of that path is a file, not a directory"));
+  prepared_dir p = prepare_state_dir(d.path() / "state");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.result.error().code, std::errc::not_a_directory);
+  EXPECT_THAT(p.result.error().message, HasSubstr("exists but is not a directory"));
+  prepared_dir q = prepare_state_dir(d.path() / "state" / "below");
+  ASSERT_FALSE(q.ok());
+  EXPECT_THAT(q.result.error().message, HasSubstr("part of that path is a file, not a directory"));
 }
 
 TEST(StateDir, RefusesADirectoryThisProcessCannotWrite) {
@@ -312,8 +316,9 @@ TEST(StateDir, RefusesADirectoryThisProcessCannotWrite) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
-    const std::string m = prepare_state_dir(dir);
-    if (m.empty()) ::_exit(3);
+    prepared_dir p = prepare_state_dir(dir);
+    if (p.ok()) ::_exit(3);
+    const std::string& m = p.result.error().message;
     const bool clear = m.find("not writable by this process") != std::string::npos ||
                        m.find("cannot be tightened") != std::string::npos;
     ::_exit(clear && m.find(dir.string()) != std::string::npos ? 0 : 4);
