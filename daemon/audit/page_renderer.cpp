@@ -43,27 +43,6 @@ struct event_roles {
   std::int32_t target = -1;
 };
 
-enum class ref_role : std::uint8_t { none, actor, user, target_user };
-
-// A string of an event's details that may name a related object, resolved once the index exists.
-struct candidate {
-  std::string_view value;  // unescaped
-  ref_role role = ref_role::none;
-};
-
-// What one event's walk found, all views valid until the page is done (into the body or parser buffers).
-struct event_view {
-  std::string_view id;
-  std::string_view timestamp;
-  bool has_timestamp = false;
-  std::string_view action;
-  bool has_action = false;
-  std::string_view details;      // raw object, when details is an object
-  std::string_view details_raw;  // raw text, when details is something else (kept as a string)
-  std::uint32_t candidates_begin = 0, candidates_end = 0;
-  std::uint32_t extras_begin = 0, extras_end = 0;
-};
-
 struct extra_field {
   std::string_view key;  // unescaped
   std::string_view raw;  // value JSON as received
@@ -77,10 +56,8 @@ struct render_scratch::state {
   std::vector<std::uint32_t> slots;  // open addressing over entries: index + 1, 0 = empty
   std::uint64_t length_mask = 0;     // bit n set when some key has n bytes (63: 63 or more)
   std::uint64_t event_no = 0;
-  std::vector<std::uint32_t> refs;    // entries the current event references, in order of first reference
-  std::vector<extra_field> extras;    // unknown top-level event fields of the page, kept under scaleft.event
-  std::vector<candidate> candidates;  // possible references of every event of the page
-  std::vector<event_view> events;     // the page's events, walked before related_objects is read
+  std::vector<std::uint32_t> refs;  // entries the current event references, in order of first reference
+  std::vector<extra_field> extras;  // unknown top-level event fields, kept under scaleft.event
   std::vector<std::string_view> names;
 
   // A page holds a handful of distinct types: classify each once. The strings keep their capacity, so the
@@ -155,6 +132,15 @@ struct render_scratch::state {
       }
       if (slots[h] == 0) slots[h] = i + 1;
     }
+  }
+
+  // False only when `raw` (a string token as received, quotes and trailing spaces included) cannot unescape
+  // to any key of the index.
+  bool may_be_key(std::string_view raw) const {
+    raw = trim_json_space(raw);
+    if (raw.size() < 2) return false;
+    if (length_mask & length_bit(raw.size() - 2)) return true;
+    return std::memchr(raw.data() + 1, '\\', raw.size() - 2) != nullptr;  // escapes: lengths differ
   }
 
   std::int32_t find(std::string_view key) const {
@@ -328,7 +314,7 @@ simdjson::error_code add_entry(state& s, od::document& doc, std::string_view key
 }
 
 // Notes that the current event references entry `idx` through details key `key`.
-void note_ref(state& s, std::int32_t idx, ref_role role, event_roles& roles) {
+void note_ref(state& s, std::int32_t idx, std::string_view key, event_roles& roles) {
   if (idx < 0) return;
   related_entry& e = s.entries[static_cast<std::size_t>(idx)];
   if (e.seen != s.event_no) {
@@ -336,23 +322,26 @@ void note_ref(state& s, std::int32_t idx, ref_role role, event_roles& roles) {
     s.refs.push_back(static_cast<std::uint32_t>(idx));
   }
   if (e.kind != related_kind::user) return;
-  if (role == ref_role::actor && roles.actor < 0) roles.actor = idx;
-  if (role == ref_role::user && roles.user < 0) roles.user = idx;
-  if (role == ref_role::target_user && roles.target < 0) roles.target = idx;
+  if (key == "actor" && roles.actor < 0) roles.actor = idx;
+  if (key == "user" && roles.user < 0) roles.user = idx;
+  if (key == "target_user" && roles.target < 0) roles.target = idx;
 }
 
-// A string value without unescaping when it has no escapes (the usual case): the raw text minus its quotes.
-// Stage 1 has already checked its UTF-8 and that it holds no raw control character.
-simdjson::error_code string_value(od::value& v, std::string_view& out) {
-  const std::string_view raw = trim_json_space(v.raw_json_token());
-  if (raw.size() >= 2 && std::memchr(raw.data() + 1, '\\', raw.size() - 2) == nullptr) {
-    out = raw.substr(1, raw.size() - 2);
-    return simdjson::SUCCESS;
-  }
-  return v.get_string().get(out);
-}
+// What one event's walk found, all views valid until the page is done.
+struct event_view {
+  std::string_view id;
+  std::string_view timestamp;
+  bool has_timestamp = false;
+  std::string_view action;
+  bool has_action = false;
+  std::string_view details;      // raw object, when details is an object
+  std::string_view details_raw;  // raw text, when details is something else (kept as a string)
+  event_roles roles;
+};
 
-// Records the details of one event: its type, its raw span, and every string that may be a reference.
+// Walks one event's details: its type, its raw span, and the references it makes, looked up at once while the
+// event's bytes are still in cache (deferring the look-ups to a second pass over a 1 MB page measured
+// slower).
 simdjson::error_code walk_details(state& s, od::document& doc, od::value v, event_view& ev) {
   const char* start = v.raw_json_token().data();
   od::object o;
@@ -365,24 +354,29 @@ simdjson::error_code walk_details(state& s, od::document& doc, od::value v, even
     od::json_type t;
     if (auto e = fv.type().get(t)) return e;
     if (t == od::json_type::string) {
+      const bool is_type = key_is(key, "type");
+      // Most strings cannot be a key: without escapes the raw length is the value's length, and the index
+      // knows every key length. Skipping them spares the unescaping copy.
+      if (!is_type && !s.may_be_key(fv.raw_json_token())) continue;
       std::string_view str;
-      if (auto e = string_value(fv, str)) return e;
-      if (key_is(key, "type")) {
+      if (auto e = fv.get_string().get(str)) return e;
+      if (is_type) {
         ev.action = str;
         ev.has_action = true;
         continue;
       }
-      if (str.empty()) continue;
-      // The short, well-known role keys are compared raw.
-      ref_role role = ref_role::none;
-      if (key_is(key, "actor")) {
-        role = ref_role::actor;
-      } else if (key_is(key, "user")) {
-        role = ref_role::user;
-      } else if (key_is(key, "target_user")) {
-        role = ref_role::target_user;
+      // Any string may be a reference; the short, well-known role keys are compared raw.
+      const std::int32_t idx = s.find(str);
+      if (idx >= 0) {
+        std::string_view role;
+        if (key_is(key, "actor"))
+          role = "actor";
+        else if (key_is(key, "user"))
+          role = "user";
+        else if (key_is(key, "target_user"))
+          role = "target_user";
+        note_ref(s, idx, role, ev.roles);
       }
-      s.candidates.push_back({str, role});
     } else if (t == od::json_type::array) {
       // Lists of references (e.g. several users of a group change).
       od::array a;
@@ -392,8 +386,8 @@ simdjson::error_code walk_details(state& s, od::document& doc, od::value v, even
         if (auto e = std::move(el).get(ev_el)) return e;
         if (!is_string(ev_el)) continue;
         std::string_view str;
-        if (auto e = string_value(ev_el, str)) return e;
-        if (!str.empty()) s.candidates.push_back({str, ref_role::none});
+        if (auto e = ev_el.get_string().get(str)) return e;
+        note_ref(s, s.find(str), {}, ev.roles);
       }
     }
   }
@@ -437,7 +431,7 @@ void add_unique(std::vector<std::string_view>& names, std::string_view n) {
   names.push_back(n);
 }
 
-void render_event(std::string& out, state& s, const event_view& ev, const event_roles& roles) {
+void render_event(std::string& out, state& s, const event_view& ev) {
   out.push_back('{');
   if (ev.has_timestamp) {
     out.append("\"@timestamp\":");
@@ -459,10 +453,10 @@ void render_event(std::string& out, state& s, const event_view& ev, const event_
   out.append(",\"dataset\":\"scaleft.audit\",\"provider\":\"scaleft\"}");
 
   // user: the actor (or details.user), and the user acted upon under user.target.
-  std::int32_t user = roles.actor >= 0 ? roles.actor : roles.user;
-  std::int32_t target = roles.target;
-  if (target < 0 && roles.actor >= 0 && roles.user >= 0 && roles.user != roles.actor) {
-    target = roles.user;
+  std::int32_t user = ev.roles.actor >= 0 ? ev.roles.actor : ev.roles.user;
+  std::int32_t target = ev.roles.target;
+  if (target < 0 && ev.roles.actor >= 0 && ev.roles.user >= 0 && ev.roles.user != ev.roles.actor) {
+    target = ev.roles.user;
   }
   const related_entry* u = user >= 0 ? &s.entries[static_cast<std::size_t>(user)] : nullptr;
   const related_entry* t = target >= 0 ? &s.entries[static_cast<std::size_t>(target)] : nullptr;
@@ -573,11 +567,11 @@ void render_event(std::string& out, state& s, const event_view& ev, const event_
     }
     out.push_back('}');
   }
-  if (ev.extras_end > ev.extras_begin) {
+  if (!s.extras.empty()) {
     if (!first) out.push_back(',');
     out.append("\"event\":{");
-    for (std::size_t i = ev.extras_begin; i < ev.extras_end; ++i) {
-      if (i > ev.extras_begin) out.push_back(',');
+    for (std::size_t i = 0; i < s.extras.size(); ++i) {
+      if (i) out.push_back(',');
       append_json_string(out, s.extras[i].key);
       out.push_back(':');
       append_raw_json(out, s.extras[i].raw);
@@ -606,73 +600,8 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, event
     return fail("body is not a JSON object");
   }
 
-  // The list first: on-demand reads forward, and related_objects usually follows the list, so reading the
-  // list first avoids skipping over it. Each event's possible references wait in `candidates` until the
-  // index exists; no event is appended before the whole envelope has been read.
+  // related_objects first: the index every event of the page looks its references up in.
   s.reset_index();
-  s.events.clear();
-  s.candidates.clear();
-  s.extras.clear();
-  od::array list;
-  od::value list_value;
-  auto lf = root.find_field_unordered("list").get(list_value);
-  if (lf == simdjson::NO_SUCH_FIELD) return fail("list is missing");
-  if (lf) return fail(describe("body is not JSON", lf));
-  if (auto e = list_value.get_array().get(list)) {
-    return fail(e == simdjson::INCORRECT_TYPE ? "list is not an array" : describe("list", e));
-  }
-  std::size_t i = 0;
-  for (auto el : list) {
-    od::value event;
-    od::object eo;
-    if (auto e = std::move(el).get(event)) return fail(at_event(i, simdjson::error_message(e)));
-    od::json_type et;
-    if (auto e = event.type().get(et); e || et != od::json_type::object) {
-      return fail(at_event(i, e ? simdjson::error_message(e) : "event is not an object"));
-    }
-    if (auto e = event.get_object().get(eo)) return fail(at_event(i, simdjson::error_message(e)));
-    event_view ev;
-    ev.candidates_begin = static_cast<std::uint32_t>(s.candidates.size());
-    ev.extras_begin = static_cast<std::uint32_t>(s.extras.size());
-    bool has_id = false;
-    for (auto f : eo) {
-      od::field field;
-      if (auto e = std::move(f).get(field)) return fail(at_event(i, simdjson::error_message(e)));
-      const auto key = field.key();
-      od::value v = field.value();
-      od::json_type t;
-      if (auto e = v.type().get(t)) return fail(at_event(i, simdjson::error_message(e)));
-      if (key_is(key, "id") && !has_id) {
-        if (t != od::json_type::string) return fail(at_event(i, "id is not a string"));
-        if (auto e = v.get_string().get(ev.id)) return fail(at_event(i, describe("id", e)));
-        has_id = true;
-      } else if (key_is(key, "timestamp") && t == od::json_type::string && !ev.has_timestamp) {
-        if (auto e = v.get_string().get(ev.timestamp)) return fail(at_event(i, describe("timestamp", e)));
-        ev.has_timestamp = true;
-      } else if (key_is(key, "details") && t == od::json_type::object && ev.details.empty()) {
-        if (auto e = walk_details(s, doc, v, ev)) return fail(at_event(i, describe("details", e)));
-      } else if (key_is(key, "details") && t == od::json_type::null) {
-        // No details at all: nothing to keep.
-      } else {
-        extra_field x;
-        simdjson::error_code e = field.unescaped_key().get(x.key);
-        if (!e) e = raw_value(v, x.raw);
-        if (e) return fail(at_event(i, simdjson::error_message(e)));
-        if (key_is(key, "details")) {
-          ev.details_raw = x.raw;
-        } else {
-          s.extras.push_back(x);
-        }
-      }
-    }
-    if (!has_id) return fail(at_event(i, "id is missing"));
-    ev.candidates_end = static_cast<std::uint32_t>(s.candidates.size());
-    ev.extras_end = static_cast<std::uint32_t>(s.extras.size());
-    s.events.push_back(ev);
-    ++i;
-  }
-
-  // related_objects: the index the events' references are looked up in.
   if (s.arena.capacity() < body.size()) s.arena.reserve(body.size());
   od::value related;
   auto found = root.find_field_unordered("related_objects").get(related);
@@ -700,22 +629,104 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, event
   }
   s.build_table();
 
-  for (const event_view& ev : s.events) {
+  od::array list;
+  od::value list_value;
+  auto lf = root.find_field_unordered("list").get(list_value);
+  if (lf == simdjson::NO_SUCH_FIELD) return fail("list is missing");
+  if (lf) return fail(describe("body is not JSON", lf));
+  if (auto e = list_value.get_array().get(list)) {
+    return fail(e == simdjson::INCORRECT_TYPE ? "list is not an array" : describe("list", e));
+  }
+
+  const event_batch::mark start = batch.position();
+  std::size_t i = 0;
+  for (auto el : list) {
+    od::value event;
+    od::object eo;
+    if (auto e = std::move(el).get(event)) {
+      batch.rollback(start);
+      return fail(at_event(i, simdjson::error_message(e)));
+    }
+    od::json_type et;
+    if (auto e = event.type().get(et); e || et != od::json_type::object) {
+      batch.rollback(start);
+      return fail(at_event(i, e ? simdjson::error_message(e) : "event is not an object"));
+    }
+    if (auto e = event.get_object().get(eo)) {
+      batch.rollback(start);
+      return fail(at_event(i, simdjson::error_message(e)));
+    }
     ++s.event_no;
     s.refs.clear();
-    event_roles roles;
-    for (std::uint32_t c = ev.candidates_begin; c < ev.candidates_end; ++c) {
-      note_ref(s, s.find(s.candidates[c].value), s.candidates[c].role, roles);
+    s.extras.clear();
+    event_view ev;
+    bool has_id = false;
+    std::string error;
+    for (auto f : eo) {
+      od::field field;
+      simdjson::error_code e = std::move(f).get(field);
+      if (e) {
+        error = at_event(i, simdjson::error_message(e));
+        break;
+      }
+      const auto key = field.key();
+      od::value v = field.value();
+      od::json_type t;
+      if ((e = v.type().get(t))) {
+        error = at_event(i, simdjson::error_message(e));
+        break;
+      }
+      if (key_is(key, "id") && !has_id) {
+        if (t != od::json_type::string) {
+          error = at_event(i, "id is not a string");
+          break;
+        }
+        if ((e = v.get_string().get(ev.id))) {
+          error = at_event(i, describe("id", e));
+          break;
+        }
+        has_id = true;
+      } else if (key_is(key, "timestamp") && t == od::json_type::string && !ev.has_timestamp) {
+        if ((e = v.get_string().get(ev.timestamp))) {
+          error = at_event(i, describe("timestamp", e));
+          break;
+        }
+        ev.has_timestamp = true;
+      } else if (key_is(key, "details") && t == od::json_type::object && ev.details.empty()) {
+        if ((e = walk_details(s, doc, v, ev))) {
+          error = at_event(i, describe("details", e));
+          break;
+        }
+      } else if (key_is(key, "details") && t == od::json_type::null) {
+        // No details at all: nothing to keep.
+      } else {
+        extra_field x;
+        if ((e = field.unescaped_key().get(x.key)) || (e = raw_value(v, x.raw))) {
+          error = at_event(i, simdjson::error_message(e));
+          break;
+        }
+        if (key_is(key, "details")) {
+          ev.details_raw = x.raw;
+        } else {
+          s.extras.push_back(x);
+        }
+      }
+    }
+    if (error.empty() && !has_id) error = at_event(i, "id is missing");
+    if (!error.empty()) {
+      batch.rollback(start);
+      return fail(std::move(error));
     }
     std::string& out = batch.begin_document();
     const std::size_t doc_start = out.size();
-    render_event(out, s, ev, roles);
+    render_event(out, s, ev);
     batch.commit_document(ev.id, ev.has_timestamp ? ev.timestamp : std::string_view{}, doc_start);
+    ++i;
   }
 
   page_outcome o;
   o.ok = true;
-  o.events = s.events.size();
+  o.events = i;
   return o;
 }
 
