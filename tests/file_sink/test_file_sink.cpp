@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 
@@ -459,4 +460,41 @@ TEST(FileSink, FailedReopenIsReportedAndWritesResumeWhenThePathWorksAgain) {
   EXPECT_EQ(run(io, sink.deliver(b)).stored, 2u);
   EXPECT_EQ(slurp(p), b.ndjson());
   EXPECT_GE(sink.counters().write_errors, 1u);
+}
+
+TEST(FileSink, EventLoopKeepsRunningWhileTheDiskThreadWritesAndCompresses) {
+  temp_dir d;
+  const fs::path p = d.path() / "big.zst";
+  asio::io_context io;
+  file_sink sink("zfiles", zstd_config(p), io.get_executor());
+  const event_batch big = make_batch(0, 40000, 1000);  // ~40 MB: compression plus fsync take a while
+  int ticks = 0;
+  bool delivering = true;
+  asio::steady_timer tick(io);
+  std::function<void()> arm = [&] {
+    tick.expires_after(2ms);
+    tick.async_wait([&](boost::system::error_code ec) {
+      if (ec || !delivering) return;
+      ++ticks;
+      arm();
+    });
+  };
+  arm();
+  const auto t0 = std::chrono::steady_clock::now();
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<sf::sinks::delivery_report> {
+        auto r = co_await sink.deliver(big);
+        delivering = false;
+        tick.cancel();
+        co_return r;
+      },
+      [](std::exception_ptr, sf::sinks::delivery_report) {});
+  io.run_for(30s);
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(delivering) << "the delivery did not finish";
+  // A loop blocked in write()/fsync() would see no tick at all until the batch was stored.
+  EXPECT_GE(ticks, 3) << "elapsed " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+                      << " ms";
+  EXPECT_EQ(sink.counters().events_stored, 40000u);
 }
