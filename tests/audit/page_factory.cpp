@@ -71,9 +71,10 @@ std::string make_realistic_page(std::size_t events, unsigned seed) {
             "sft/1.75.0\",\"client_ip\":\"198.51.100." +
             std::to_string(rng() % 255) + "\",\"okta_org\":\"acme.okta.com\",\"request_id\":\"" + uuid(rng) +
             "\",\"geo\":{\"country\":\"US\",\"region\":\"California\",\"city\":\"San Francisco\"}," +
-            "\"credential\":{\"fingerprint\":\"SHA256:" + b64_id(rng) + b64_id(rng) +
-            "\",\"serial\":\"" + uuid(rng) +
-            "\",\"kex\":\"curve25519-sha256\",\"cipher\":\"chacha20-poly1305@openssh.com\",\"valid_seconds\":300}}}";
+            "\"credential\":{\"fingerprint\":\"SHA256:" + b64_id(rng) + b64_id(rng) + "\",\"serial\":\"" +
+            uuid(rng) +
+            "\",\"kex\":\"curve25519-sha256\",\"cipher\":\"chacha20-poly1305@openssh.com\",\"valid_seconds\":"
+            "300}}}";
   }
   page += "],\"related_objects\":{";
   bool first = true;
