@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <random>
 
 namespace sfsim::scaleft {
 
@@ -26,6 +27,10 @@ bool token_usable(const token_info& token, const api_key* key, nanos now) {
   return !token.revoked && now < token.expires_at && key != nullptr && key_usable(*key, now);
 }
 
+key_registry::key_registry(std::uint64_t seed)
+    : rng_(seed ^ 0x6b657973ULL),
+      secret_rng_((std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()) {}
+
 void key_registry::add_user(std::string name, std::vector<std::string> roles) {
   users_[std::move(name)] = std::move(roles);
 }
@@ -36,9 +41,9 @@ bool key_registry::has_role(std::string_view user, std::string_view role) const 
   return std::find(it->second.begin(), it->second.end(), role) != it->second.end();
 }
 
-std::string key_registry::random_text(std::size_t bytes, bool url) {
+std::string key_registry::random_secret(std::size_t bytes, bool url) {
   std::vector<std::uint8_t> raw(bytes);
-  for (auto& b : raw) b = static_cast<std::uint8_t>(rng_.next() >> 56);
+  for (auto& b : raw) b = static_cast<std::uint8_t>(secret_rng_.next() >> 56);
   if (url) return base64url_nopad(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
   return base64(raw);
 }
@@ -75,7 +80,7 @@ const api_key& key_registry::create_key(const std::string& user, nanos now, nano
   api_key key;
   key.id = new_uuid();
   key.user = user;
-  key.secret = random_text(48, false);
+  key.secret = random_secret(48, false);
   key.issued_at = now;
   keys_.push_back(std::move(key));
   return keys_.back();
@@ -121,8 +126,8 @@ std::optional<std::string> key_registry::exchange(std::string_view key_id, std::
   const std::string payload =
       base64url_nopad("{\"sub\":\"" + key->user + "\",\"team\":\"" + std::string(team) +
                       "\",\"exp\":" + std::to_string((now + lifetime) / ns_per_s) + ",\"jti\":\"" +
-                      random_text(12, true) + "\"}");
-  std::string token = header + "." + payload + "." + random_text(32, true);
+                      random_secret(12, true) + "\"}");
+  std::string token = header + "." + payload + "." + random_secret(32, true);
   tokens_[token] = token_info{key->user, key->id, now + lifetime, false};
   return token;
 }

@@ -45,7 +45,9 @@ bool token_usable(const token_info& token, const api_key* key, nanos now);
 
 class key_registry {
  public:
-  explicit key_registry(std::uint64_t seed) : rng_(seed ^ 0x6b657973ULL) {}
+  // Key ids follow the seed (reproducible runs); secrets and tokens come from the OS, so knowing the seed
+  // does not give away a credential.
+  explicit key_registry(std::uint64_t seed);
 
   void add_user(std::string name, std::vector<std::string> roles);
   bool has_user(std::string_view name) const { return users_.count(std::string(name)) != 0; }
@@ -72,11 +74,12 @@ class key_registry {
   std::size_t live_tokens(nanos now) const;
 
  private:
-  std::string random_text(std::size_t bytes, bool url);
+  std::string random_secret(std::size_t bytes, bool url);
   std::string new_uuid();
   api_key* find_key_mut(std::string_view id);
 
   sim_rng rng_;
+  sim_rng secret_rng_;
   std::map<std::string, std::vector<std::string>> users_;
   std::vector<api_key> keys_;
   std::unordered_map<std::string, token_info> tokens_;

@@ -77,7 +77,8 @@ reply simulator::handle_api(request& req, const split_target& target) {
     faults_.count(fault->kind);
     if (fault->kind == fault_kind::expire_token) keys_.expire_token(token, clock_.now());
     if (auto r = apply_fault(req, *fault, *where)) {
-      record(where_name, r->res.result_int());
+      // A reset connection has no status: counted as 0.
+      record(where_name, r->how == delivery::reset_before_response ? 0 : r->res.result_int());
       return *r;
     }
   }
@@ -133,7 +134,6 @@ std::optional<reply> simulator::apply_fault(request& req, const fault_rule& f, e
     case fault_kind::reset: {
       reply r;
       r.how = delivery::reset_before_response;
-      r.res.result(http::status::internal_server_error);  // never sent; only the status counter sees it
       return r;
     }
     default:
