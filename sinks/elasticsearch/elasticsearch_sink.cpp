@@ -74,6 +74,10 @@ struct elasticsearch_sink::impl {
     std::size_t stored = 0;
     std::size_t duplicates = 0;
     std::size_t requests = 0;
+    // Shared with the whole delivery: the largest body (before gzip) worth sending after a 413 or repeated
+    // drops, and how many requests in a row lost their connection.
+    std::size_t* byte_cap = nullptr;
+    int* drops_in_row = nullptr;
   };
 
   impl(std::string n, const config::elasticsearch_sink_config& c, asio::any_io_executor ex,
@@ -237,6 +241,7 @@ struct elasticsearch_sink::impl {
                                   round_state& rs) {
     const bool gzip = cfg.compress == config::elasticsearch_sink_config::compression::gzip;
     std::string body = es::encode_bulk_body(batch, items, target);
+    const std::size_t raw_size = body.size();
     http::request req{bhttp::verb::post,
                       http::join_path(urls[s.url_index].target, "/_bulk") + std::string(bulk_query), 11};
     set_common_headers(req, true);
@@ -257,7 +262,11 @@ struct elasticsearch_sink::impl {
       count_response(0);
       const std::string where = urls[s.url_index].origin();
       fail_over(s);
-      if (is_connection_drop(r.ec) && body_size >= es::reset_split_min_bytes && items.size() > 1) {
+      const int drops = is_connection_drop(r.ec) ? ++*rs.drops_in_row : 0;
+      // Elasticsearch may answer 413 and close before reading an oversized body: the client then sees only a
+      // reset. A big body is split at once; a small one after a second drop in a row (one may be a blip).
+      if (drops > 0 && items.size() > 1 && (raw_size >= es::reset_split_min_bytes || drops >= 2)) {
+        *rs.byte_cap = std::min(*rs.byte_cap, std::max<std::size_t>(1, raw_size / 2));
         log::warn("connection dropped while sending a large bulk request; splitting it",
                   {{"sink", name},
                    {"url", where},
@@ -273,6 +282,7 @@ struct elasticsearch_sink::impl {
     }
 
     const int st = static_cast<int>(r.res.result_int());
+    *rs.drops_in_row = 0;
     count_response(st);
     check_product(r.res);
     switch (es::classify_request(st)) {
@@ -282,6 +292,7 @@ struct elasticsearch_sink::impl {
         if (items.size() > 1) {
           log::warn("bulk request too large (413); splitting it",
                     {{"sink", name}, {"items", items.size()}, {"bytes", body_size}});
+          *rs.byte_cap = std::min(*rs.byte_cap, std::max<std::size_t>(1, raw_size / 2));
           push_halves(rs, items);
         } else {
           // A single document over http.max_content_length can never be stored: retrying would block forever.
@@ -372,7 +383,7 @@ struct elasticsearch_sink::impl {
   // One pass: every item in `items` sent once (413 halves included), up to max_in_flight requests at once.
   asio::awaitable<void> run_round(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
                                   round_state& rs) {
-    for (auto& r : es::split_requests(batch, items, target, cfg.max_batch_events, cfg.max_batch_bytes)) {
+    for (auto& r : es::split_requests(batch, items, target, cfg.max_batch_events, *rs.byte_cap)) {
       rs.queue.push_back(std::move(r));
     }
     const std::size_t n = std::min(slots.size(), rs.queue.size());
@@ -402,6 +413,8 @@ struct elasticsearch_sink::impl {
     clock_type::time_point slow_due{};
     fast_backoff.reset();
     bool first_round = true;
+    std::size_t byte_cap = cfg.max_batch_bytes;
+    int drops_in_row = 0;
 
     while (!fast.empty() || !slow.empty()) {
       std::vector<std::uint32_t> send = std::move(fast);
@@ -419,6 +432,8 @@ struct elasticsearch_sink::impl {
       first_round = false;
 
       round_state rs;
+      rs.byte_cap = &byte_cap;
+      rs.drops_in_row = &drops_in_row;
       co_await run_round(batch, send, rs);
       report.requests += rs.requests;
       report.stored += rs.stored;
