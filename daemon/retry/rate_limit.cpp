@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 #include <ctime>
+#include <limits>
 
 namespace sf::retry {
 namespace {
@@ -17,6 +18,13 @@ std::string_view trim(std::string_view s) {
 
 std::chrono::milliseconds clamp_wait(std::int64_t ms, const rate_limit_bounds& b) {
   return std::clamp(std::chrono::milliseconds(ms), b.min_wait, b.max_wait);
+}
+
+// Seconds to milliseconds, saturating: an absurd header value must clamp to max_wait, not wrap to a
+// negative (no) wait. parse_unsigned allows 18 digits, which overflow 64 bits once multiplied by 1000.
+std::int64_t seconds_to_ms(std::int64_t secs) {
+  constexpr std::int64_t limit = std::numeric_limits<std::int64_t>::max() / 1000;
+  return secs > limit ? std::numeric_limits<std::int64_t>::max() : secs * 1000;
 }
 
 }  // namespace
@@ -60,10 +68,14 @@ std::optional<std::int64_t> parse_http_date(std::string_view s) {
 
 std::optional<std::chrono::milliseconds> requested_wait(const rate_limit_headers& h, std::int64_t now_unix_ms,
                                                         bool throttled, const rate_limit_bounds& bounds) {
-  auto until_unix_seconds = [&](std::int64_t secs) { return clamp_wait(secs * 1000 - now_unix_ms, bounds); };
+  auto until_unix_seconds = [&](std::int64_t secs) {
+    const std::int64_t at_ms = seconds_to_ms(secs);
+    // at_ms saturates at INT64_MAX and now is positive: the difference cannot overflow.
+    return clamp_wait(at_ms - now_unix_ms, bounds);
+  };
   if (throttled) {
     if (!h.retry_after.empty()) {
-      if (auto secs = parse_unsigned(h.retry_after)) return clamp_wait(*secs * 1000, bounds);
+      if (auto secs = parse_unsigned(h.retry_after)) return clamp_wait(seconds_to_ms(*secs), bounds);
       if (auto at = parse_http_date(h.retry_after)) return until_unix_seconds(*at);
     }
     if (auto at = parse_unsigned(h.retry_at)) return until_unix_seconds(*at);

@@ -1,0 +1,196 @@
+// Unit tests of rate-limit header interpretation: which header wins, and every odd value ends in a bounded
+// wait.
+#include "daemon/retry/rate_limit.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sf::retry {
+namespace {
+
+using std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+constexpr std::int64_t now_s = 1'700'000'000;  // Tue, 14 Nov 2023 22:13:20 GMT
+constexpr std::int64_t now_ms = now_s * 1000;
+
+std::string at(std::int64_t offset_s) {
+  return std::to_string(now_s + offset_s);
+}
+
+TEST(RequestedWait, RetryAfterSeconds) {
+  rate_limit_headers h;
+  h.retry_after = "120";
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(120'000));
+  h.retry_after = " 7 ";
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(7'000));
+}
+
+TEST(RequestedWait, RetryAfterHttpDate) {
+  rate_limit_headers h;
+  h.retry_after = "Tue, 14 Nov 2023 22:15:20 GMT";  // two minutes from now
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(120'000));
+  // Our clock half a second past the whole second: the wait is measured from now, not rounded.
+  EXPECT_EQ(requested_wait(h, now_ms + 500, true), milliseconds(119'500));
+}
+
+TEST(RequestedWait, RetryAtThenResetWhenNoRetryAfter) {
+  const std::string retry_at = at(30), reset = at(45);
+  rate_limit_headers h;
+  h.retry_at = retry_at;
+  h.reset = reset;
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(30'000));
+  h.retry_at = {};
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(45'000));
+}
+
+TEST(RequestedWait, RetryAfterWinsOverTheRateLimitHeaders) {
+  const std::string retry_at = at(30), reset = at(45);
+  rate_limit_headers h;
+  h.retry_after = "5";
+  h.retry_at = retry_at;
+  h.reset = reset;
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(5'000));
+}
+
+TEST(RequestedWait, UnparsableValuesFallThroughToTheNextHeader) {
+  const std::string retry_at = at(30), reset = at(45);
+  rate_limit_headers h;
+  h.retry_after = "soon";
+  h.retry_at = retry_at;
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(30'000));
+  h.retry_at = "-5";
+  h.reset = reset;
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(45'000));
+  h.reset = "1.7e9";
+  EXPECT_EQ(requested_wait(h, now_ms, true), std::nullopt);
+}
+
+TEST(RequestedWait, BareTooManyRequestsLeavesItToBackoff) {
+  EXPECT_EQ(requested_wait(rate_limit_headers{}, now_ms, true), std::nullopt);
+  rate_limit_headers h;
+  h.limit = "10000";
+  h.remaining = "0";
+  EXPECT_EQ(requested_wait(h, now_ms, true), std::nullopt);
+}
+
+TEST(RequestedWait, TimesInThePastWaitTheMinimum) {
+  const std::string past = at(-3600);
+  rate_limit_headers h;
+  h.retry_at = past;
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(1'000));
+  h.retry_at = "0";
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(1'000));
+  rate_limit_headers d;
+  d.retry_after = "Sun, 06 Nov 1994 08:49:37 GMT";
+  EXPECT_EQ(requested_wait(d, now_ms, true), milliseconds(1'000));
+  rate_limit_headers z;
+  z.retry_after = "0";
+  EXPECT_EQ(requested_wait(z, now_ms, true), milliseconds(1'000));
+}
+
+TEST(RequestedWait, AbsurdTimesAreClampedToTheMaximum) {
+  const std::string years = at(3 * 365 * 86400);
+  rate_limit_headers h;
+  h.retry_at = years;
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(3'600'000));
+  rate_limit_headers a;
+  a.retry_after = "86400";
+  EXPECT_EQ(requested_wait(a, now_ms, true), milliseconds(3'600'000));
+  a.retry_after = "Fri, 01 Jan 9999 00:00:00 GMT";
+  EXPECT_EQ(requested_wait(a, now_ms, true), milliseconds(3'600'000));
+}
+
+TEST(RequestedWait, HugeNumbersDoNotOverflowIntoNoWait) {
+  // Just past INT64_MAX / 1000: in milliseconds it no longer fits in 64 bits and must not wrap negative.
+  rate_limit_headers n;
+  n.retry_after = "9223372036854776";
+  EXPECT_EQ(requested_wait(n, now_ms, true), milliseconds(3'600'000));
+  rate_limit_headers m;
+  m.retry_at = "9223372036854776";
+  EXPECT_EQ(requested_wait(m, now_ms, true), milliseconds(3'600'000));
+  // 18 digits is the most parse_unsigned accepts.
+  rate_limit_headers a;
+  a.retry_after = "999999999999999999";
+  EXPECT_EQ(requested_wait(a, now_ms, true), milliseconds(3'600'000));
+  rate_limit_headers r;
+  r.retry_at = "999999999999999999";
+  EXPECT_EQ(requested_wait(r, now_ms, true), milliseconds(3'600'000));
+  rate_limit_headers s;
+  s.remaining = "0";
+  s.reset = "999999999999999999";
+  EXPECT_EQ(requested_wait(s, now_ms, false), milliseconds(3'600'000));
+  // One digit more is not a number we accept at all.
+  rate_limit_headers t;
+  t.retry_after = "9999999999999999999";
+  EXPECT_EQ(requested_wait(t, now_ms, true), std::nullopt);
+}
+
+TEST(RequestedWait, CustomBounds) {
+  const rate_limit_bounds b{milliseconds(250), milliseconds(10'000)};
+  const std::string past = at(-1), soon = at(3), far = at(60);
+  rate_limit_headers h;
+  h.retry_at = past;
+  EXPECT_EQ(requested_wait(h, now_ms, true, b), milliseconds(250));
+  h.retry_at = soon;
+  EXPECT_EQ(requested_wait(h, now_ms, true, b), milliseconds(3'000));
+  h.retry_at = far;
+  EXPECT_EQ(requested_wait(h, now_ms, true, b), milliseconds(10'000));
+}
+
+TEST(RequestedWait, SuccessWithNothingRemainingWaitsForTheReset) {
+  const std::string reset = at(90);
+  rate_limit_headers h;
+  h.limit = "10000";
+  h.remaining = "0";
+  h.reset = reset;
+  EXPECT_EQ(requested_wait(h, now_ms, false), milliseconds(90'000));
+  h.remaining = "1";
+  EXPECT_EQ(requested_wait(h, now_ms, false), std::nullopt);
+  h.remaining = "9999";
+  EXPECT_EQ(requested_wait(h, now_ms, false), std::nullopt);
+  h.remaining = "0";
+  h.reset = {};
+  EXPECT_EQ(requested_wait(h, now_ms, false), std::nullopt);  // nothing says when: go on
+  h.remaining = "";
+  h.reset = reset;
+  EXPECT_EQ(requested_wait(h, now_ms, false), std::nullopt);
+}
+
+TEST(RequestedWait, SuccessIgnoresRetryHeaders) {
+  // Only a 429 is a request to wait; on a success with quota left, a stray Retry-After changes nothing.
+  const std::string retry_at = at(30);
+  rate_limit_headers h;
+  h.retry_after = "60";
+  h.retry_at = retry_at;
+  h.remaining = "42";
+  EXPECT_EQ(requested_wait(h, now_ms, false), std::nullopt);
+}
+
+TEST(ParseHttpDate, ImfFixdate) {
+  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784'111'777);
+  EXPECT_EQ(parse_http_date("Tue, 14 Nov 2023 22:13:20 GMT"), now_s);
+  EXPECT_EQ(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), 0);
+  EXPECT_EQ(parse_http_date("Thu, 29 Feb 2024 23:59:59 GMT"), 1'709'251'199);
+  EXPECT_EQ(parse_http_date("  Sun, 06 Nov 1994 08:49:37 GMT  "), 784'111'777);
+}
+
+TEST(ParseHttpDate, RejectsOtherShapes) {
+  for (const char* bad :
+       {"", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Nov 1994 08:49:37", "Sunday, 06-Nov-94 08:49:37 GMT",
+        "Sun Nov  6 08:49:37 1994", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT",
+        "Sun, 00 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:49:37 GMT", "Sun, 06 Nov 1994 08:60:37 GMT",
+        "Sun, 06 Nov 1994 08-49-37 GMT", "Sun, 6 Nov 1994 08:49:37 GMT", "2023-11-14T22:13:20Z", "120"})
+    EXPECT_EQ(parse_http_date(bad), std::nullopt) << bad;
+}
+
+TEST(ParseUnsigned, DigitsOnly) {
+  EXPECT_EQ(parse_unsigned("0"), 0);
+  EXPECT_EQ(parse_unsigned("10000"), 10000);
+  EXPECT_EQ(parse_unsigned("\t42 "), 42);
+  EXPECT_EQ(parse_unsigned("999999999999999999"), 999'999'999'999'999'999);
+  for (const char* bad : {"", " ", "-1", "+1", "1 2", "1.5", "0x10", "12a", "9999999999999999999"})
+    EXPECT_EQ(parse_unsigned(bad), std::nullopt) << bad;
+}
+
+}  // namespace
+}  // namespace sf::retry
