@@ -140,8 +140,10 @@ struct client::impl {
       }
       lowest().expires_after(options.timeout);
       bool got_bytes = false;
-      exchange_result r = tls_stream ? co_await exchange(*tls_stream, req, got_bytes)
-                                     : co_await exchange(*plain_stream, req, got_bytes);
+      // Not a ?: with a co_await in each branch: GCC 12 destroys the result of such an expression twice.
+      exchange_result r;
+      if (tls_stream) r = co_await exchange(*tls_stream, req, got_bytes);
+      else r = co_await exchange(*plain_stream, req, got_bytes);
       if (r.ok()) {
         lowest().expires_never();
         if (!r.res.keep_alive()) close();

@@ -57,6 +57,25 @@ std::string remove_dot_segments(std::string_view path) {
   return out.empty() ? "/" : out;
 }
 
+// Spaces and control characters never belong in a URL; a CR/LF taken from a response header would
+// otherwise split the request line we send.
+bool has_forbidden_char(std::string_view s) {
+  for (unsigned char c : s)
+    if (c <= 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+// True when `ref` starts with an RFC 3986 scheme ("ALPHA *( ALPHA / DIGIT / + / - / . ) :"), so that a
+// "://" inside a query value does not make a relative reference absolute.
+bool has_scheme(std::string_view ref) {
+  const auto colon = ref.find(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  if (!std::isalpha(static_cast<unsigned char>(ref[0]))) return false;
+  for (char c : ref.substr(0, colon))
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return false;
+  return true;
+}
+
 }  // namespace
 
 std::string url::origin() const {
@@ -69,6 +88,7 @@ std::string url::origin() const {
 
 std::optional<url> parse_url(std::string_view text) {
   url u;
+  if (has_forbidden_char(text)) return std::nullopt;
   const auto sep = text.find("://");
   if (sep == std::string_view::npos) return std::nullopt;
   u.scheme = lower(text.substr(0, sep));
@@ -94,6 +114,7 @@ std::optional<url> parse_url(std::string_view text) {
     if (colon != std::string_view::npos) {
       u.host = lower(authority.substr(0, colon));
       u.port = std::string(authority.substr(colon + 1));
+      if (u.host.find(':') != std::string::npos) return std::nullopt;  // IPv6 needs brackets
     } else {
       u.host = lower(authority);
     }
@@ -110,11 +131,8 @@ std::optional<url> parse_url(std::string_view text) {
 }
 
 std::optional<url> resolve_reference(const url& base, std::string_view ref) {
-  if (ref.find("://") != std::string_view::npos) {
-    const auto colon = ref.find(':');
-    const auto slash = ref.find('/');
-    if (colon < slash) return parse_url(ref);
-  }
+  if (has_forbidden_char(ref)) return std::nullopt;
+  if (has_scheme(ref)) return parse_url(ref);
   if (ref.substr(0, 2) == "//") return parse_url(base.scheme + ":" + std::string(ref));
   url out = base;
   if (auto hash = ref.find('#'); hash != std::string_view::npos) ref = ref.substr(0, hash);
@@ -124,7 +142,8 @@ std::optional<url> resolve_reference(const url& base, std::string_view ref) {
     out.target = remove_dot_segments(ref.substr(0, q)) + (q == std::string_view::npos ? "" : std::string(ref.substr(q)));
     return out;
   }
-  std::string_view base_path = base.target.substr(0, base.target.find('?'));
+  // A view of base.target itself: std::string::substr would return a temporary and leave the view dangling.
+  std::string_view base_path = std::string_view(base.target).substr(0, base.target.find('?'));
   if (ref.front() == '?') {
     out.target = std::string(base_path) + std::string(ref);
     return out;

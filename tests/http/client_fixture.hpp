@@ -1,0 +1,73 @@
+// Shared pieces of the HTTP client tests: an in-process server on 127.0.0.1:0 and a watchdog around
+// coroutines.
+#pragma once
+
+#include "daemon/http/client.hpp"
+#include "sim/common/http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <exception>
+#include <string>
+
+namespace sf::http::test {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+// Runs `body` on `io` and stops the loop when it finishes. Returns false if it did not finish within
+// `bound` (the watchdog), so that a hung exchange fails the test instead of hanging ctest. A server
+// coroutine still stalling in the background does not keep the loop alive: the loop is stopped.
+template <class Awaitable>
+[[nodiscard]] bool run_bounded(asio::io_context& io, Awaitable body, std::chrono::milliseconds bound = 10s) {
+  bool done = false;
+  std::exception_ptr failure;
+  asio::co_spawn(io, std::move(body), [&](std::exception_ptr e) {
+    done = true;
+    failure = e;
+    io.stop();
+  });
+  io.run_for(bound);
+  if (failure) std::rethrow_exception(failure);
+  return done;
+}
+
+inline asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+inline sfsim::reply text_reply(std::string body, unsigned status = 200) {
+  sfsim::reply r;
+  r.res.result(status);
+  r.res.set(bhttp::field::content_type, "text/plain");
+  r.res.body() = std::move(body);
+  return r;
+}
+
+inline request get(std::string target) {
+  return request{bhttp::verb::get, target, 11};
+}
+
+inline url loopback_url(const sfsim::http_server& server, bool tls = false,
+                        const std::string& host = "127.0.0.1") {
+  auto u =
+      parse_url((tls ? "https://" : "http://") + host + ":" + std::to_string(server.local_endpoint().port()));
+  EXPECT_TRUE(u.has_value());
+  return u.value_or(url{});
+}
+
+inline boost::asio::ip::tcp::endpoint any_loopback_port() {
+  return {boost::asio::ip::make_address("127.0.0.1"), 0};
+}
+
+}  // namespace sf::http::test
