@@ -162,6 +162,22 @@ class PagingTests(SimCase):
         back = self.sim.get(prev, self.token).json()
         self.assertEqual([e["id"] for e in back["list"]], self.all_ids[90:100])
 
+    def test_links_without_a_host_header_use_the_listening_address(self):
+        with socket.create_connection((self.sim.host, self.sim.port), timeout=5) as s:
+            s.sendall(f"GET /v1/teams/acme/auditsV2?count=2 HTTP/1.0\r\nAuthorization: Bearer {self.token}\r\n\r\n"
+                      .encode())
+            data = b""
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        head = data.split(b"\r\n\r\n", 1)[0].decode()
+        self.assertTrue(head.startswith("HTTP/1.0 200"), head)
+        link = next(l for l in head.split("\r\n") if l.lower().startswith("link:")).split(":", 1)[1]
+        self.assertTrue(parse_links(link)["next"].startswith(self.sim.base + "/v1/teams/acme/auditsV2?count=2&"))
+
     def test_unknown_or_unescaped_offset_is_400(self):
         r = self.sim.audits(self.token, offset="AAAAAAAAAAAAAAAAAAAAAA==")
         self.assertEqual((r.status, r.json()["error"]["code"]), (400, "invalid_request"))
