@@ -1,0 +1,22 @@
+// Small helpers to write compact JSON text by hand (fast, and byte-for-byte what Elasticsearch sends).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sfsim::es {
+
+// Appends `s` as a JSON string literal, quotes included.
+void append_json_string(std::string& out, std::string_view s);
+std::string json_string(std::string_view s);
+
+// Base64 (standard alphabet, padded) both ways; decode returns false on malformed input.
+std::string base64_encode(std::string_view in);
+bool base64_decode(std::string_view in, std::string& out);
+
+// Case-insensitive ASCII comparison, for header values such as schemes and media types.
+bool iequals(std::string_view a, std::string_view b);
+std::string_view trim(std::string_view s);
+
+}  // namespace sfsim::es

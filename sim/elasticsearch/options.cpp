@@ -1,0 +1,118 @@
+// The es-sim command line: flags, defaults and the one-line error for a bad flag.
+#include "sim/elasticsearch/options.hpp"
+
+#include <charconv>
+#include <optional>
+
+namespace sfsim::es {
+
+std::variant<std::uint64_t, std::string> parse_byte_size(std::string_view text) {
+  std::uint64_t n = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || p == text.data()) return "'" + std::string(text) + "' is not a size such as 100mb";
+  std::string unit(p, static_cast<std::size_t>(text.data() + text.size() - p));
+  for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::uint64_t mult;
+  if (unit.empty() || unit == "b")
+    mult = 1;
+  else if (unit == "kb" || unit == "k")
+    mult = 1ULL << 10;
+  else if (unit == "mb" || unit == "m")
+    mult = 1ULL << 20;
+  else if (unit == "gb" || unit == "g")
+    mult = 1ULL << 30;
+  else
+    return "'" + std::string(text) + "': unit must be b, kb, mb or gb";
+  if (n == 0 || n > (1ULL << 42) / mult) return "'" + std::string(text) + "' is out of range";
+  return n * mult;
+}
+
+std::string usage() {
+  return "usage: es-sim --listen 127.0.0.1:0 --port-file FILE\n"
+         "              [--tls-cert FILE --tls-key FILE]\n"
+         "              [--api-key-file FILE] [--basic-file FILE] [--bearer-file FILE]\n"
+         "              [--data-stream-pattern 'logs-*-*']... [--max-content-length 100mb]\n"
+         "              [--fault SPEC]... [--version 8.15.0] [--seed N]\n"
+         "Fault specs: item:429|503|400|403|404[:p=P|:n=N|:id=ID[,ID]]\n"
+         "             bulk:429|502|503|reset|reset_body|stall|delay=200ms[:p=P|:n=N][:delay=D]\n";
+}
+
+std::variant<options, std::string> parse_options(const std::vector<std::string>& args) {
+  options o;
+  bool ds_given = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::optional<std::string> inline_value;
+    if (const auto eq = flag.find('='); flag.starts_with("--") && eq != std::string::npos) {
+      inline_value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    }
+    if (flag == "--help" || flag == "-h") {
+      o.help = true;
+      continue;
+    }
+    static constexpr std::string_view known[] = {"--listen",
+                                                 "--port-file",
+                                                 "--tls-cert",
+                                                 "--tls-key",
+                                                 "--api-key-file",
+                                                 "--basic-file",
+                                                 "--bearer-file",
+                                                 "--version",
+                                                 "--data-stream-pattern",
+                                                 "--max-content-length",
+                                                 "--fault",
+                                                 "--seed"};
+    bool is_known = false;
+    for (const auto k : known) is_known = is_known || flag == k;
+    if (!is_known) return "unknown flag '" + flag + "' (see --help)";
+    auto value = [&]() -> std::optional<std::string> {
+      if (inline_value) return inline_value;
+      if (i + 1 >= args.size()) return std::nullopt;
+      return args[++i];
+    };
+    auto v = value();
+    if (!v) return flag + " needs a value";
+    if (flag == "--listen")
+      o.listen = *v;
+    else if (flag == "--port-file")
+      o.port_file = *v;
+    else if (flag == "--tls-cert")
+      o.tls_cert = *v;
+    else if (flag == "--tls-key")
+      o.tls_key = *v;
+    else if (flag == "--api-key-file")
+      o.api_key_file = *v;
+    else if (flag == "--basic-file")
+      o.basic_file = *v;
+    else if (flag == "--bearer-file")
+      o.bearer_file = *v;
+    else if (flag == "--version")
+      o.version = *v;
+    else if (flag == "--data-stream-pattern") {
+      if (!ds_given) o.data_stream_patterns.clear();
+      ds_given = true;
+      std::string_view list = *v;
+      while (!list.empty()) {  // a comma list, as in index_patterns; '' means no data streams at all
+        const auto comma = list.find(',');
+        if (comma != 0) o.data_stream_patterns.emplace_back(list.substr(0, comma));
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+      }
+    } else if (flag == "--max-content-length") {
+      auto n = parse_byte_size(*v);
+      if (auto* e = std::get_if<std::string>(&n)) return "--max-content-length: " + *e;
+      o.max_content_length = std::get<std::uint64_t>(n);
+    } else if (flag == "--fault") {
+      auto f = parse_fault(*v);
+      if (auto* e = std::get_if<std::string>(&f)) return "--fault: " + *e;
+      o.faults.push_back(std::get<fault_rule>(std::move(f)));
+    } else if (flag == "--seed") {
+      const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), o.seed);
+      if (ec != std::errc{} || p != v->data() + v->size()) return "--seed: '" + *v + "' is not an integer";
+    }
+  }
+  if (o.tls_cert.empty() != o.tls_key.empty()) return "--tls-cert and --tls-key go together";
+  return o;
+}
+
+}  // namespace sfsim::es
