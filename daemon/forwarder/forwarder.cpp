@@ -57,15 +57,19 @@ struct forwarder::impl {
     api.on_response = [this](const http::response& res) { limiter.observe(res); };
     stop.on_stop([this] { client.cancel(); });
     auto loaded = state::load_checkpoint(cfg.state_dir);
-    if (!loaded.error.empty()) throw std::runtime_error(loaded.error);
-    if (loaded.checkpoint) committed = *loaded.checkpoint;
+    using kind = state::loaded_checkpoint::kind;
+    if (loaded.what == kind::corrupt || loaded.what == kind::io_error) throw std::runtime_error(loaded.message);
+    if (loaded.what == kind::loaded) committed = loaded.value;
   }
 
   asio::awaitable<void> produce() {
     std::string last_id = committed.event_id;
     if (last_id.empty()) {
       auto start = co_await reader.resolve_start();
-      if (!start) co_return co_await finish_producing();
+      if (!start) {
+        co_await finish_producing();
+        co_return;
+      }
       last_id = *start;
       log::info("no checkpoint yet; starting", {{"start_at", start_description()}, {"after_event", last_id}});
     } else {
@@ -85,8 +89,9 @@ struct forwarder::impl {
       }
       last_id = std::string(page->batch.id(page->batch.size() - 1));
       target = page->next_target.value_or(reader.page_target(last_id));
-      auto [ec] = co_await queue.async_send(boost::system::error_code{}, page_ptr(new source::fetched_page(std::move(*page))),
-                                            asio::as_tuple(asio::use_awaitable));
+      page_ptr ready = std::make_shared<source::fetched_page>(std::move(*page));
+      boost::system::error_code no_error;
+      auto [ec] = co_await queue.async_send(no_error, std::move(ready), asio::as_tuple(asio::use_awaitable));
       if (ec) co_return;  // the delivery loop has ended
     }
     co_await finish_producing();
@@ -94,7 +99,9 @@ struct forwarder::impl {
 
   // Tells the delivery loop that nothing more comes (a null page), unless it has already gone.
   asio::awaitable<void> finish_producing() {
-    co_await queue.async_send(boost::system::error_code{}, page_ptr{}, asio::as_tuple(asio::use_awaitable));
+    page_ptr end_of_pages;
+    boost::system::error_code no_error;
+    co_await queue.async_send(no_error, std::move(end_of_pages), asio::as_tuple(asio::use_awaitable));
   }
 
   asio::awaitable<void> deliver() {
@@ -114,9 +121,10 @@ struct forwarder::impl {
       // If the checkpoint cannot be written the events are stored but may be sent again after a restart:
       // duplicates are harmless (the id is kept), a checkpoint ahead of the sinks would not be.
       for (retry::backoff b(cfg.retry.initial_backoff, cfg.retry.max_backoff);;) {
-        auto err = state::save_checkpoint(cfg.state_dir, next);
-        if (err.empty()) break;
-        log::error("cannot write the checkpoint; retrying", {{"error", err}});
+        next.written_at.clear();
+        auto saved = state::save_checkpoint(cfg.state_dir, next);
+        if (saved.ok()) break;
+        log::error("cannot write the checkpoint; retrying", {{"error", saved.error().message}});
         if (!co_await stop.sleep(b.next())) co_return;
       }
       committed = std::move(next);

@@ -72,7 +72,9 @@ boost::asio::awaitable<api_result> scaleft_api::mint_token() {
   log::append_json_escaped(body, key_.secret);
   body += "\"}";
   req.body() = std::move(body);
-  api_result r{co_await client_.send(std::move(req))};
+  // Never co_await inside a braced initializer or ?: : GCC 12 destroys such temporaries twice.
+  api_result r;
+  r.exchange = co_await client_.send(std::move(req));
   if (r.exchange.ok() && on_response) on_response(r.exchange.res);
   if (!r.ok()) co_return r;
   std::string token, why;
@@ -111,10 +113,11 @@ boost::asio::awaitable<api_result> scaleft_api::send(http::request req) {
     }
     http::request copy = req;
     copy.set(bhttp::field::authorization, "Bearer " + token_);
-    api_result r{co_await client_.send(std::move(copy))};
+    api_result r;
+    r.exchange = co_await client_.send(std::move(copy));
     if (r.exchange.ok() && on_response) on_response(r.exchange.res);
     if (r.status() == 401 && attempt == 0) {
-      log::info("the API refused our bearer token; minting a new one", {{"target", req.target()}});
+      log::info("the API refused our bearer token; minting a new one", {{"target", std::string_view(req.target())}});
       token_.clear();
       continue;
     }

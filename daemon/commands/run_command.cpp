@@ -1,0 +1,91 @@
+// run: the daemon in the foreground, with signal handling and a bounded shutdown grace.
+#include "daemon/commands/command.hpp"
+#include "daemon/forwarder/forwarder.hpp"
+#include "daemon/log/logger.hpp"
+#include "daemon/state/state_dir.hpp"
+#include "sinks/factory.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <functional>
+
+namespace sf::commands {
+namespace {
+
+int run(const cli_args& args) {
+  auto loaded = load_config_or_report(args);
+  if (!loaded) return exit_usage;
+  config::forwarder_config cfg = std::move(*loaded);
+  configure_logging(cfg);
+  if (auto prepared = state::prepare_state_dir(cfg.state_dir); !prepared.ok()) {
+    log::error("cannot use the state directory",
+               {{"path", cfg.state_dir}, {"error", prepared.result.error().message}});
+    return exit_runtime;
+  }
+  boost::asio::io_context io(1);
+  std::unique_ptr<forwarder::forwarder> fwd;
+  try {
+    auto sinks = sinks::make_sinks(cfg, io.get_executor());
+    fwd = std::make_unique<forwarder::forwarder>(io, cfg, forwarder::run_options{args.has("--once")},
+                                                 std::move(sinks));
+  } catch (const std::exception& e) {
+    log::error("cannot start", {{"error", e.what()}});
+    return exit_runtime;
+  }
+
+  int exit_code = exit_ok;
+  int signals_seen = 0;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  boost::asio::steady_timer grace(io);
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      if (++signals_seen > 1) {
+        // A second signal: leave now. The checkpoint file is always whole (atomic rename), so it stays
+        // consistent; whatever was in flight is fetched again next time.
+        log::warn("second signal; exiting at once", {{"signal", signo}});
+        std::_Exit(exit_runtime);
+      }
+      log::info("stopping: finishing the batch in flight",
+                {{"signal", signo},
+                 {"grace_s", std::chrono::duration_cast<std::chrono::seconds>(cfg.shutdown_grace).count()}});
+      fwd->request_stop();
+      grace.expires_after(cfg.shutdown_grace);
+      grace.async_wait([&](const boost::system::error_code& gec) {
+        if (gec) return;
+        log::error("shutdown grace expired; exiting with the last committed checkpoint");
+        std::_Exit(exit_runtime);
+      });
+      wait_signal();
+    });
+  };
+  wait_signal();
+
+  boost::asio::co_spawn(io, fwd->run(), [&](std::exception_ptr ep, forwarder::run_totals) {
+    if (ep) {
+      try {
+        std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        log::error("the forwarder failed", {{"error", e.what()}});
+      }
+      exit_code = exit_runtime;
+    }
+    signals.cancel();
+    grace.cancel();
+  });
+  io.run();
+  return exit_code;
+}
+
+}  // namespace
+
+const command run_command{"run", "run --config FILE [--once]",
+                          "run the forwarder in the foreground; --once exits when caught up",
+                          {{"--config", true}, {"--once", false}}, run};
+
+}  // namespace sf::commands
