@@ -93,11 +93,11 @@ rest_error parse_failure(std::size_t line, simdjson::error_code ec) {
 }
 
 // Parses one action line into `a`; an error is a whole-request error.
-std::optional<rest_error> parse_action(std::string_view line_text, std::size_t line,
+std::optional<rest_error> parse_action(std::string_view line_text, bool padded, std::size_t line,
                                        const bulk_defaults& defaults, simdjson::dom::parser& parser,
                                        bulk_action& a) {
   simdjson::dom::element root;
-  if (auto ec = parser.parse(line_text.data(), line_text.size(), false).get(root))
+  if (auto ec = parser.parse(line_text.data(), line_text.size(), !padded).get(root))
     return parse_failure(line, ec);
   const std::string prefix = "Malformed action/metadata line [" + std::to_string(line) + "], ";
   if (root.type() != simdjson::dom::element_type::OBJECT)
@@ -174,10 +174,10 @@ std::vector<std::string> validate(const bulk_action& a) {
   return problems;
 }
 
-std::optional<rest_error> check_update_source(std::string_view src, std::size_t line,
+std::optional<rest_error> check_update_source(std::string_view src, bool padded, std::size_t line,
                                               simdjson::dom::parser& parser) {
   simdjson::dom::element root;
-  if (auto ec = parser.parse(src.data(), src.size(), false).get(root)) return parse_failure(line, ec);
+  if (auto ec = parser.parse(src.data(), src.size(), !padded).get(root)) return parse_failure(line, ec);
   if (root.type() != simdjson::dom::element_type::OBJECT)
     return rest_error{400,
                       "x_content_parse_exception",
@@ -220,6 +220,10 @@ std::variant<std::vector<bulk_action>, rest_error> parse_bulk(simdjson::padded_s
                                                               const bulk_defaults& defaults,
                                                               simdjson::dom::parser& parser) {
   const std::string_view body(body_padded.data(), body_padded.length());
+  const char* const readable_end = body_padded.data() + body_padded.capacity();
+  auto padded = [&](std::string_view t) {
+    return t.data() + t.size() + simdjson::SIMDJSON_PADDING <= readable_end;
+  };
   if (body.empty()) return rest_error{400, "parse_exception", "request body is required", {}};
   std::vector<bulk_action> actions;
   actions.reserve(body.size() / 256 + 1);
@@ -235,7 +239,8 @@ std::variant<std::vector<bulk_action>, rest_error> parse_bulk(simdjson::padded_s
     from = end + 1;
     if (blank(action_text)) continue;  // Elasticsearch skips empty action lines
     bulk_action a;
-    if (auto err = parse_action(action_text, line, defaults, parser, a)) return std::move(*err);
+    if (auto err = parse_action(action_text, padded(action_text), line, defaults, parser, a))
+      return std::move(*err);
     if (a.op != op_type::del) {
       const char* snl =
           from < body.size()
@@ -250,12 +255,13 @@ std::variant<std::vector<bulk_action>, rest_error> parse_bulk(simdjson::padded_s
       const std::size_t send = static_cast<std::size_t>(snl - body.data());
       ++line;
       a.source = slice_line(body, from, send);
+      a.source_padded = padded(a.source);
       from = send + 1;
       if (blank(a.source)) {
         problems.emplace_back("source is missing");
         problems.emplace_back("content type is missing");
       } else if (a.op == op_type::update) {
-        if (auto err = check_update_source(a.source, line, parser)) return std::move(*err);
+        if (auto err = check_update_source(a.source, a.source_padded, line, parser)) return std::move(*err);
       }
     }
     for (auto& p : validate(a)) problems.push_back(std::move(p));

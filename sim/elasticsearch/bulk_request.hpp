@@ -26,8 +26,9 @@ struct bulk_action {
   bool require_alias = false;
   std::optional<std::int64_t> if_seq_no;
   std::optional<std::int64_t> if_primary_term;
-  std::string_view source;  // the raw source line (no trailing \r\n); empty for delete
-  std::size_t line = 0;     // 1-based line number of the action, for messages
+  std::string_view source;    // the raw source line (no trailing \r\n); empty for delete
+  bool source_padded = true;  // SIMDJSON_PADDING readable bytes follow `source` (false near the body's end)
+  std::size_t line = 0;       // 1-based line number of the action, for messages
 };
 
 struct bulk_defaults {
@@ -36,7 +37,8 @@ struct bulk_defaults {
 };
 
 // Parses the whole body first (a framing error anywhere rejects the whole request before any item runs, as
-// in Elasticsearch). `body` must be readable for SIMDJSON_PADDING bytes past its end. `parser` is scratch
+// in Elasticsearch). Lines too close to the end of `body`'s capacity are copied before parsing, so the body
+// never has to be reallocated to add padding. `parser` is scratch
 // space reused between calls. The actions' `source` views point into `body`.
 std::variant<std::vector<bulk_action>, rest_error> parse_bulk(simdjson::padded_string_view body,
                                                               const bulk_defaults& defaults,

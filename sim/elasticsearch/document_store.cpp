@@ -156,7 +156,7 @@ std::optional<item_result> document_store::check_source(const index_data& idx, c
     r.index = idx.write_index;
     return r;
   };
-  if (auto ec = source_parser_.parse(source.data(), source.size(), false).get(root))
+  if (auto ec = source_parser_.parse(source.data(), source.size(), !a.source_padded).get(root))
     return fail("[1:1] failed to parse: " + std::string(simdjson::error_message(ec)));
   if (root.type() != simdjson::dom::element_type::OBJECT)
     return fail("[1:1] failed to parse: the document source must be a JSON object");
@@ -243,33 +243,39 @@ item_result document_store::write(index_data& idx, const bulk_action& a, std::st
     bad->id = id;
     return std::move(*bad);
   }
-  auto it = idx.docs.find(id);
-  const stored_doc* cur = it == idx.docs.end() ? nullptr : &it->second;
-  if (auto conflict = check_cas(a, idx, cur)) return std::move(*conflict);
-  if (create_only && cur != nullptr) {
+  if (a.if_seq_no || a.if_primary_term) {
+    const auto it = idx.docs.find(id);
+    if (auto conflict = check_cas(a, idx, it == idx.docs.end() ? nullptr : &it->second))
+      return std::move(*conflict);
+  }
+  // One hash lookup for the common case (a new _id): insert an empty slot, fill it if it was new.
+  auto [it, inserted] = idx.docs.try_emplace(id);
+  stored_doc& d = it->second;
+  if (inserted) {
+    d.source.assign(a.source.data(), a.source.size());
+    d.version = 1;
+    d.seq_no = idx.next_seq_no++;
+    return success(a, idx, std::move(id), 201, "created", d);
+  }
+  if (create_only) {
     item_result r =
         item_failure(a, 409, "version_conflict_engine_exception",
                      "[" + id + "]: version conflict, document already exists (current version [" +
-                         std::to_string(cur->version) + "])");
+                         std::to_string(d.version) + "])");
     r.index = idx.write_index;
     r.id = std::move(id);
     r.error_index_uuid = idx.uuid;
     return r;
   }
-  if (cur != nullptr) {
-    stored_doc& d = it->second;
-    d.source.assign(a.source.data(), a.source.size());
-    ++d.version;
-    d.seq_no = idx.next_seq_no++;
-    return success(a, idx, std::move(id), 200, "updated", d);
-  }
-  auto [ins, _] = idx.docs.try_emplace(id, stored_doc{std::string(a.source), 1, idx.next_seq_no++});
-  return success(a, idx, std::move(id), 201, "created", ins->second);
+  d.source.assign(a.source.data(), a.source.size());
+  ++d.version;
+  d.seq_no = idx.next_seq_no++;
+  return success(a, idx, std::move(id), 200, "updated", d);
 }
 
 item_result document_store::update(index_data& idx, const bulk_action& a) {
   simdjson::dom::element req;
-  if (doc_parser_.parse(a.source.data(), a.source.size(), false).get(req))
+  if (doc_parser_.parse(a.source.data(), a.source.size(), !a.source_padded).get(req))
     return item_failure(a, 400, "document_parsing_exception", "[1:1] failed to parse update request");
   simdjson::dom::object doc;
   const bool has_doc = req.at_key("doc").get_object().get(doc) == simdjson::SUCCESS;

@@ -397,7 +397,7 @@ reply es_sim::bulk(request& req, std::string_view target, const query_params& q,
     return r;
   }
   bytes_decoded_ += body->size();
-  body->reserve(body->size() + simdjson::SIMDJSON_PADDING);
+  // No reserve for padding here: that would copy a body of many MB; parse_bulk copies the last lines instead.
   const simdjson::padded_string_view view(body->data(), body->size(), body->capacity());
 
   bulk_defaults defaults;
