@@ -35,6 +35,9 @@ struct source_config {
   duration request_timeout = std::chrono::seconds(30);
   start_position start_at;
   std::string ca_file;  // empty: the system trust store
+  // Requests kept in reserve: when X-RateLimit-Remaining falls to this, requests are spread over the time
+  // left until X-RateLimit-Reset instead of spending the rest of the budget at once.
+  int rate_limit_headroom = 100;
 };
 
 struct file_sink_config {
@@ -78,12 +81,20 @@ struct retry_config {
   duration config_error_backoff = std::chrono::minutes(5);  // 400/403/404: configuration problems
 };
 
+// Memory bound: pages fetched but not yet stored by every sink. When either limit is reached, polling pauses
+// (the ScaleFT service is the durable buffer: nothing is spilled to disk just to wait).
+struct buffer_config {
+  std::size_t max_events = 20000;
+  std::size_t max_bytes = 24 * 1024 * 1024;
+};
+
 struct forwarder_config {
   source_config source;
   std::string state_dir = "/var/lib/scaleft-forwarder";
   std::vector<sink_config> sinks;
   log_config log;
   retry_config retry;
+  buffer_config buffer;
   duration shutdown_grace = std::chrono::seconds(10);
 };
 

@@ -484,7 +484,7 @@ class loader {
     forwarder_config cfg;
     auto top = as_map(root, "", 1);
     if (!top) return cfg;
-    reject_unknown(*top, {"source", "state_dir", "shutdown_grace", "retry", "sinks", "log"}, "the top level");
+    reject_unknown(*top, {"source", "state_dir", "shutdown_grace", "retry", "buffer", "sinks", "log"}, "the top level");
 
     if (const entry* e = top->find("source")) {
       if (auto m = as_map(e->value, "source", e->key_line)) load_source(*m, cfg.source);
@@ -496,6 +496,9 @@ class loader {
     if (const entry* e = top->find("retry")) {
       if (auto m = as_map(e->value, "retry", e->key_line)) load_retry(*m, cfg.retry);
     }
+    if (const entry* e = top->find("buffer")) {
+      if (auto m = as_map(e->value, "buffer", e->key_line)) load_buffer(*m, cfg.buffer);
+    }
     if (const entry* e = top->find("log")) {
       if (auto m = as_map(e->value, "log", e->key_line)) load_log(*m, cfg.log);
     }
@@ -506,7 +509,7 @@ class loader {
   void load_source(map_view& m, source_config& s) {
     reject_unknown(m,
                    {"url", "team", "service_user", "key_id", "key_secret", "key_secret_file", "page_size",
-                    "poll_interval", "request_timeout", "start_at", "ca_file"},
+                    "poll_interval", "request_timeout", "start_at", "ca_file", "rate_limit_headroom"},
                    "source");
     if (m.given("url")) get_url(m, "url", s.url);
     get_string(m, "team", s.team, true);
@@ -531,6 +534,7 @@ class loader {
       }
     }
     get_string(m, "ca_file", s.ca_file);
+    get_int(m, "rate_limit_headroom", s.rate_limit_headroom, 0, 100000);
   }
 
   void load_retry(map_view& m, retry_config& r) {
@@ -547,6 +551,12 @@ class loader {
             fmt::format("initial_backoff ({}) must not exceed max_backoff ({})",
                         format_duration(r.initial_backoff), format_duration(r.max_backoff)));
     }
+  }
+
+  void load_buffer(map_view& m, buffer_config& b) {
+    reject_unknown(m, {"max_events", "max_bytes"}, "buffer");
+    get_int(m, "max_events", b.max_events, 1000, 10'000'000);
+    get_size(m, "max_bytes", b.max_bytes, 1ull << 20, 16ull << 30);
   }
 
   void load_log(map_view& m, log_config& l) {
@@ -952,10 +962,15 @@ std::string render_effective_config(const forwarder_config& c) {
           : s.start_at.what == start_position::kind::newest ? std::string("newest")
                                                             : s.start_at.time);
   out << YAML::Key << "ca_file" << YAML::Value << s.ca_file;
+  out << YAML::Key << "rate_limit_headroom" << YAML::Value << s.rate_limit_headroom;
   out << YAML::EndMap;
 
   out << YAML::Key << "state_dir" << YAML::Value << c.state_dir;
   out << YAML::Key << "shutdown_grace" << YAML::Value << format_duration(c.shutdown_grace);
+  out << YAML::Key << "buffer" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "max_events" << YAML::Value << c.buffer.max_events;
+  out << YAML::Key << "max_bytes" << YAML::Value << format_size(c.buffer.max_bytes);
+  out << YAML::EndMap;
   out << YAML::Key << "retry" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "initial_backoff" << YAML::Value << format_duration(c.retry.initial_backoff);
   out << YAML::Key << "max_backoff" << YAML::Value << format_duration(c.retry.max_backoff);

@@ -39,8 +39,9 @@ std::string serialize(const response& res) {
   return std::move(os).str();
 }
 
-response plain_status(http::status st, unsigned version) {
+response plain_status(http::status st, unsigned version, const server_options& opts) {
   response res{st, version};
+  for (const auto& [k, v] : opts.common_headers) res.set(k, v);
   res.set(http::field::connection, "close");
   res.keep_alive(false);
   res.prepare_payload();
@@ -107,13 +108,18 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       if (hec) co_return;
       const unsigned version = parser.get().version();
       if (auto len = parser.content_length(); len && *len > opts_.max_body_bytes) {
-        co_await write_all(stream, serialize(plain_status(http::status::payload_too_large, version)));
+        co_await write_all(stream, serialize(plain_status(http::status::payload_too_large, version, opts_)));
         reset_connection(socket);
         co_return;
       }
+      // curl and other libcurl clients wait for "100 Continue" before sending a large body.
+      if (auto expect = parser.get().find(http::field::expect);
+          expect != parser.get().end() && beast::iequals(expect->value(), "100-continue")) {
+        if (!co_await write_all(stream, std::string_view("HTTP/1.1 100 Continue\r\n\r\n"))) co_return;
+      }
       auto [bec, bn] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
       if (bec == http::error::body_limit) {
-        co_await write_all(stream, serialize(plain_status(http::status::payload_too_large, version)));
+        co_await write_all(stream, serialize(plain_status(http::status::payload_too_large, version, opts_)));
         reset_connection(socket);
         co_return;
       }
@@ -130,6 +136,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         r.res.body() = std::string("simulator handler failed: ") + e.what();
       }
       r.res.version(version);
+      for (const auto& [k, v] : opts_.common_headers)
+        if (r.res.find(k) == r.res.end()) r.res.set(k, v);
       r.res.keep_alive(keep_alive && !r.close_after);
       if (!r.res.has_content_length() && !r.res.chunked()) r.res.prepare_payload();
 

@@ -13,6 +13,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sfsim {
 
@@ -44,6 +46,8 @@ struct server_options {
   std::uint64_t max_body_bytes = 16 * 1024 * 1024;
   std::chrono::seconds idle_timeout{60};
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP
+  // Headers set on every response, including the 413 the server sends on its own (e.g. X-elastic-product).
+  std::vector<std::pair<std::string, std::string>> common_headers;
 };
 
 using handler = std::function<reply(request&)>;

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     asio::io_context io(1);
     sfsim::server_options so;
     so.max_body_bytes = opt.max_content_length;  // the declared length is checked before the body is read
+    so.common_headers = {{"X-elastic-product", "Elasticsearch"}};
     const bool tls = !opt.tls_cert.empty();
     if (tls) so.tls = sfsim::make_server_tls(opt.tls_cert, opt.tls_key);
     sfsim::http_server server(
