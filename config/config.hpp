@@ -44,6 +44,10 @@ struct file_sink_config {
   std::string path;
   enum class compression { none, zstd } compress = compression::none;
   bool fsync = true;
+  // Rotation (0 = off): the active file is renamed to <stem>-<UTC time>[.n]<ext> before a batch that would
+  // take it past rotate_bytes (a batch is never split), or at the first batch after rotate_interval.
+  std::uint64_t rotate_bytes = 0;
+  duration rotate_interval = duration(0);
 };
 
 struct elasticsearch_sink_config {

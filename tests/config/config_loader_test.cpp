@@ -103,6 +103,8 @@ TEST(ConfigLoader, MinimalFileGetsDefaults) {
   const auto& f = std::get<file_sink_config>(c.sinks[0].settings);
   EXPECT_EQ(f.path, "/tmp/audit.ndjson");
   EXPECT_TRUE(f.fsync);
+  EXPECT_EQ(f.rotate_bytes, 0u);  // rotation is off unless asked for
+  EXPECT_EQ(f.rotate_interval, 0s);
   EXPECT_EQ(c.log.min_level, log_config::level::info);
 }
 
@@ -646,6 +648,39 @@ log: {format: text}
   EXPECT_EQ(es.max_batch_bytes, 1536u * 1024);
   EXPECT_EQ(second.config->retry.initial_backoff, 250ms);
   EXPECT_EQ(second.config->log.style, log_config::format::text);
+}
+
+TEST(ConfigValues, FileSinkRotationKeysLoadCheckAndRender) {
+  auto r = load(std::string(minimal) + "    rotate_bytes: 64MiB\n    rotate_interval: 1h\n");
+  ASSERT_TRUE(r.config) << all_errors(r);
+  const auto& f = std::get<file_sink_config>(r.config->sinks[0].settings);
+  EXPECT_EQ(f.rotate_bytes, 64u << 20);
+  EXPECT_EQ(f.rotate_interval, 1h);
+  const std::string rendered = render_effective_config(*r.config);
+  EXPECT_THAT(rendered, HasSubstr("rotate_bytes: 64MiB"));
+  EXPECT_THAT(rendered, HasSubstr("rotate_interval: 1h"));
+  auto back = load_config_text(rendered, "rendered.yaml", env_of({}));
+  ASSERT_TRUE(back.config) << all_errors(back) << rendered;
+  EXPECT_EQ(std::get<file_sink_config>(back.config->sinks[0].settings).rotate_bytes, 64u << 20);
+
+  // 0 means off and is accepted explicitly.
+  r = load(std::string(minimal) + "    rotate_bytes: 0\n    rotate_interval: 0s\n");
+  ASSERT_TRUE(r.config) << all_errors(r);
+
+  auto e = only_error(std::string(minimal) + "    rotate_bytes: 100\n");
+  EXPECT_EQ(e.key_path, "sinks[0].rotate_bytes");
+  EXPECT_EQ(e.line, 9);
+  EXPECT_THAT(e.message, HasSubstr("at least 1KiB"));
+  e = only_error(std::string(minimal) + "    rotate_bytes: 10MB\n");
+  EXPECT_THAT(e.message, HasSubstr("not a size"));
+  e = only_error(std::string(minimal) + "    rotate_interval: 500ms\n");
+  EXPECT_EQ(e.key_path, "sinks[0].rotate_interval");
+  EXPECT_THAT(e.message, HasSubstr("at least 1s"));
+  e = only_error(std::string(minimal) + "    rotate_interval: 3600\n");
+  EXPECT_THAT(e.message, HasSubstr("no unit"));
+  // An Elasticsearch sink has no rotation.
+  e = only_error(es_sink("    url: https://es:9200\n    index: a\n    rotate_bytes: 1MiB\n"));
+  EXPECT_EQ(e.key_path, "sinks[0].rotate_bytes");
 }
 
 TEST(ConfigValues, LoadsFromFile) {
