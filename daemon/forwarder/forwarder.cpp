@@ -1,19 +1,21 @@
-// The poll loop and the delivery loop, joined by a small bounded queue so fetching overlaps with storing.
+// The forward loop: one poll loop fills a bounded window of pages; one delivery lane per sink drains it at
+// that sink's own pace; a committer moves the checkpoint to the last event every sink has stored.
 #include "daemon/forwarder/forwarder.hpp"
 
-#include "config/rfc3339.hpp"
+#include "daemon/forwarder/delivery_window.hpp"
 #include "daemon/http/client.hpp"
 #include "daemon/log/logger.hpp"
 #include "daemon/retry/backoff.hpp"
+#include "daemon/runtime/notifier.hpp"
 #include "daemon/runtime/stopper.hpp"
 #include "daemon/source/audit_reader.hpp"
 #include "daemon/source/rate_limiter.hpp"
 #include "daemon/source/scaleft_api.hpp"
 #include "daemon/state/checkpoint.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/experimental/channel.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
@@ -22,9 +24,8 @@
 namespace sf::forwarder {
 
 namespace asio = boost::asio;
-using namespace asio::experimental::awaitable_operators;
-using page_ptr = std::shared_ptr<source::fetched_page>;
-using page_channel = asio::experimental::channel<void(boost::system::error_code, page_ptr)>;
+using page = source::fetched_page;
+using page_ptr = std::shared_ptr<const page>;
 
 namespace {
 
@@ -49,27 +50,35 @@ struct forwarder::impl {
       : cfg(std::move(c)),
         opts(o),
         sinks(std::move(s)),
-        stop(io.get_executor()),
-        client(io.get_executor(), source_url(cfg.source), source_client_options(cfg.source)),
+        executor(io.get_executor()),
+        stop(executor),
+        client(executor, source_url(cfg.source), source_client_options(cfg.source)),
         api(client, cfg.source.team, source::api_key{cfg.source.key_id, cfg.source.key_secret.value}),
         reader(api, limiter, stop, cfg.source, cfg.retry),
-        queue(io.get_executor(), 2) {
+        window(sinks.size(), cfg.buffer.max_events, cfg.buffer.max_bytes),
+        page_ready(executor),
+        room_made(executor),
+        page_delivered(executor) {
+    if (sinks.empty()) throw std::runtime_error("no sinks configured");
     api.on_response = [this](const http::response& res) { limiter.observe(res); };
-    stop.on_stop([this] { client.cancel(); });
+    stop.on_stop([this] {
+      client.cancel();
+      page_ready.notify_all();
+      room_made.notify_all();
+      page_delivered.notify_all();
+    });
     auto loaded = state::load_checkpoint(cfg.state_dir);
     using kind = state::loaded_checkpoint::kind;
     if (loaded.what == kind::corrupt || loaded.what == kind::io_error) throw std::runtime_error(loaded.message);
     if (loaded.what == kind::loaded) committed = loaded.value;
   }
 
+  // The one poll loop: fetches pages in order while the window has room.
   asio::awaitable<void> produce() {
     std::string last_id = committed.event_id;
     if (last_id.empty()) {
       auto start = co_await reader.resolve_start();
-      if (!start) {
-        co_await finish_producing();
-        co_return;
-      }
+      if (!start) co_return;
       last_id = *start;
       log::info("no checkpoint yet; starting", {{"start_at", start_description()}, {"after_event", last_id}});
     } else {
@@ -77,63 +86,103 @@ struct forwarder::impl {
                 {{"event_id", committed.event_id}, {"event_timestamp", committed.event_timestamp}});
     }
     std::string target = reader.page_target(last_id);
-    for (;;) {
-      auto page = co_await reader.fetch(target);
-      if (!page) break;
-      if (page->batch.empty()) {
+    while (!stop.stopping()) {
+      if (!window.has_room()) {
+        if (!paused_for_room) {
+          log::info("buffer full; polling pauses until the slowest sink catches up",
+                    {{"buffered_events", window.buffered_events()}, {"buffered_bytes", window.buffered_bytes()}});
+          paused_for_room = true;
+        }
+        co_await room_made.wait();
+        continue;
+      }
+      paused_for_room = false;
+      auto fetched = co_await reader.fetch(target);
+      if (!fetched) break;
+      if (fetched->batch.empty()) {
         caught_up = true;
         if (opts.once) break;
         if (!co_await stop.sleep(cfg.source.poll_interval)) break;
         target = reader.page_target(last_id);
         continue;
       }
-      last_id = std::string(page->batch.id(page->batch.size() - 1));
-      target = page->next_target.value_or(reader.page_target(last_id));
-      page_ptr ready = std::make_shared<source::fetched_page>(std::move(*page));
-      boost::system::error_code no_error;
-      auto [ec] = co_await queue.async_send(no_error, std::move(ready), asio::as_tuple(asio::use_awaitable));
-      if (ec) co_return;  // the delivery loop has ended
+      last_id = std::string(fetched->batch.id(fetched->batch.size() - 1));
+      target = fetched->next_target.value_or(reader.page_target(last_id));
+      window.push(std::make_shared<const page>(std::move(*fetched)));
+      page_ready.notify_all();
     }
-    co_await finish_producing();
   }
 
-  // Tells the delivery loop that nothing more comes (a null page), unless it has already gone.
-  asio::awaitable<void> finish_producing() {
-    page_ptr end_of_pages;
-    boost::system::error_code no_error;
-    co_await queue.async_send(no_error, std::move(end_of_pages), asio::as_tuple(asio::use_awaitable));
+  // One lane per sink: delivers every page in order. On stop it finishes the page in hand and ends.
+  asio::awaitable<void> deliver(std::size_t s) {
+    sinks::sink& sink = *sinks[s];
+    while (!stop.stopping()) {
+      page_ptr next = window.next_for(s);
+      if (!next) {
+        if (producer_done) break;
+        co_await page_ready.wait();
+        continue;
+      }
+      const auto started = std::chrono::steady_clock::now();
+      auto report = co_await sink.deliver(next->batch);
+      window.delivered(s);
+      page_delivered.notify_all();
+      log::debug("batch delivered",
+                 {{"sink", sink.name()}, {"events", next->batch.size()}, {"stored", report.stored},
+                  {"duplicates", report.duplicates}, {"dead_lettered", report.dead_lettered},
+                  {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                               started).count()}});
+    }
   }
 
-  asio::awaitable<void> deliver() {
+  // Moves the checkpoint behind every sink. Checkpoint writes (two fsyncs) run on the state thread, and
+  // several delivered pages are committed by one write when the disk is slower than the sinks.
+  asio::awaitable<void> commit() {
     for (;;) {
-      auto [ec, page] = co_await queue.async_receive(asio::as_tuple(asio::use_awaitable));
-      if (ec || !page) break;
-      const auto& batch = page->batch;
-      for (auto& s : sinks) {
-        auto report = co_await s->deliver(batch);
-        log::debug("batch delivered", {{"sink", s->name()}, {"events", batch.size()}, {"stored", report.stored},
-                                       {"duplicates", report.duplicates}, {"dead_lettered", report.dead_lettered}});
-      }
-      state::checkpoint next = committed;
-      next.event_id = std::string(batch.id(batch.size() - 1));
-      next.event_timestamp = std::string(batch.timestamp(batch.size() - 1));
-      next.events_total += batch.size();
-      // If the checkpoint cannot be written the events are stored but may be sent again after a restart:
-      // duplicates are harmless (the id is kept), a checkpoint ahead of the sinks would not be.
-      for (retry::backoff b(cfg.retry.initial_backoff, cfg.retry.max_backoff);;) {
+      auto released = window.pop_delivered();
+      if (released.newest) {
+        room_made.notify_all();
+        const auto& batch = released.newest->batch;
+        state::checkpoint next = committed;
+        next.event_id = std::string(batch.id(batch.size() - 1));
+        next.event_timestamp = std::string(batch.timestamp(batch.size() - 1));
+        next.events_total += released.events;
         next.written_at.clear();
-        auto saved = state::save_checkpoint(cfg.state_dir, next);
-        if (saved.ok()) break;
-        log::error("cannot write the checkpoint; retrying", {{"error", saved.error().message}});
-        if (!co_await stop.sleep(b.next())) co_return;
+        co_await save(next);
+        continue;
       }
-      committed = std::move(next);
-      totals.events += batch.size();
-      ++totals.pages;
-      log_progress(false);
-      if (stop.stopping()) break;
+      if (lanes_running == 0) break;
+      co_await page_delivered.wait();
     }
-    queue.close();
+  }
+
+  // If the checkpoint cannot be written the events are stored but may be sent again after a restart:
+  // duplicates are harmless (the id is kept); a checkpoint ahead of the sinks would not be.
+  // The write runs on the state thread; plain callbacks carry it there and back (no coroutine lambdas: GCC 12
+  // mishandles captures in coroutine frames), and the coroutine waits on a notifier.
+  asio::awaitable<void> save(const state::checkpoint& next) {
+    for (retry::backoff b(cfg.retry.initial_backoff, cfg.retry.max_backoff);;) {
+      save_pending = next;
+      save_running = true;
+      asio::post(state_thread, [this] {
+        state::status st = state::save_checkpoint(cfg.state_dir, save_pending);
+        asio::post(executor, [this, st] {
+          save_result = st;
+          save_running = false;
+          save_done.notify_all();
+        });
+      });
+      while (save_running) co_await save_done.wait();
+      if (save_result.ok()) break;
+      log::error("cannot write the checkpoint; retrying", {{"error", save_result.error().message}});
+      if (stop.stopping()) co_return;  // leave the old checkpoint: it is whole and behind the sinks
+      asio::steady_timer t(executor, b.next());
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    totals.events += next.events_total - committed.events_total;
+    committed = next;
+    ++commits;
+    log_progress(false);
   }
 
   void log_progress(bool final) {
@@ -141,9 +190,9 @@ struct forwarder::impl {
     if (!final && now - last_progress_log < std::chrono::seconds(10)) return;
     last_progress_log = now;
     log::info(final ? "forwarder stopped" : "progress",
-              {{"events", totals.events}, {"pages", totals.pages}, {"requests", reader.stats().requests},
+              {{"events", totals.events}, {"pages", reader.stats().pages}, {"requests", reader.stats().requests},
                {"checkpoint_event_id", committed.event_id}, {"checkpoint_timestamp", committed.event_timestamp},
-               {"caught_up", caught_up}});
+               {"buffered_events", window.buffered_events()}, {"caught_up", caught_up}});
   }
 
   std::string start_description() const {
@@ -154,18 +203,82 @@ struct forwarder::impl {
     }
   }
 
+  // Runs `body`, logs an escaped exception, and marks the coroutine finished.
+  void spawn(asio::awaitable<void> body, std::string what, std::function<void()> on_done) {
+    asio::co_spawn(executor, std::move(body), [this, what, on_done](std::exception_ptr ep) {
+      if (ep) {
+        try {
+          std::rethrow_exception(ep);
+        } catch (const boost::system::system_error& e) {
+          if (e.code() != asio::error::operation_aborted) {
+            log::error("a forwarder task failed", {{"task", what}, {"error", e.what()}});
+            failed = true;
+          }
+        } catch (const std::exception& e) {
+          log::error("a forwarder task failed", {{"task", what}, {"error", e.what()}});
+          failed = true;
+        }
+        stop.request_stop();
+      }
+      on_done();
+    });
+  }
+
+  asio::awaitable<void> run_all() {
+    notifier_all_done = std::make_unique<runtime::notifier>(executor);
+    bool committer_done = false;
+    lanes_running = sinks.size();
+    spawn(produce(), "poll", [this] {
+      producer_done = true;
+      page_ready.notify_all();
+    });
+    for (std::size_t s = 0; s < sinks.size(); ++s) {
+      spawn(deliver(s), "deliver to " + std::string(sinks[s]->name()), [this] {
+        --lanes_running;
+        page_delivered.notify_all();
+        room_made.notify_all();
+      });
+    }
+    spawn(commit(), "commit", [&] {
+      committer_done = true;
+      notifier_all_done->notify_all();
+    });
+    while (!committer_done) co_await notifier_all_done->wait();
+    // The lanes have ended; if the poll loop still waits for room, let it see the stop.
+    stop.request_stop();
+    while (!producer_done) {
+      asio::steady_timer t(executor, std::chrono::milliseconds(1));
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
   config::forwarder_config cfg;
   run_options opts;
   std::vector<std::unique_ptr<sinks::sink>> sinks;
+  asio::any_io_executor executor;
   runtime::stopper stop;
   http::client client;
   source::scaleft_api api;
   source::rate_limiter limiter;
   source::audit_reader reader;
-  page_channel queue;
+  delivery_window<page> window;
+  runtime::notifier page_ready;      // the poll loop added a page, or ended
+  runtime::notifier room_made;       // the window released pages
+  runtime::notifier page_delivered;  // a lane delivered a page, or ended
+  std::unique_ptr<runtime::notifier> notifier_all_done;
+  runtime::notifier save_done{executor};
+  state::checkpoint save_pending;  // read by the state thread while save_running
+  state::status save_result;
+  bool save_running = false;
+  asio::thread_pool state_thread{1};
   state::checkpoint committed;
   run_totals totals;
+  std::uint64_t commits = 0;
+  std::size_t lanes_running = 0;
+  bool producer_done = false;
+  bool paused_for_room = false;
   bool caught_up = false;
+  bool failed = false;
   std::chrono::steady_clock::time_point last_progress_log = std::chrono::steady_clock::now();
 };
 
@@ -176,9 +289,11 @@ forwarder::forwarder(asio::io_context& io, config::forwarder_config cfg, run_opt
 forwarder::~forwarder() = default;
 
 asio::awaitable<run_totals> forwarder::run() {
-  co_await (impl_->produce() && impl_->deliver());
+  co_await impl_->run_all();
+  impl_->totals.pages = impl_->reader.stats().pages;
   impl_->totals.requests = impl_->reader.stats().requests;
   impl_->log_progress(true);
+  if (impl_->failed) throw std::runtime_error("the forwarder stopped after a failure (see the log above)");
   co_return impl_->totals;
 }
 

@@ -21,6 +21,9 @@ struct fetched_page {
   std::string target;                      // what was requested
   std::optional<std::string> next_target;  // from Link rel="next", resolved, same origin only
   audit::event_batch batch;                // the page's events as ECS documents, in API order
+
+  std::size_t size() const { return batch.size(); }
+  std::size_t bytes() const { return batch.bytes() + target.size(); }
 };
 
 struct reader_stats {
