@@ -92,6 +92,13 @@ struct buffer_config {
   std::size_t max_bytes = 24 * 1024 * 1024;
 };
 
+// The health and metrics endpoint (/healthz, /readyz, /metrics). An empty `listen` turns it off.
+struct http_config {
+  std::string listen = "127.0.0.1:9464";  // host:port; the default stays on loopback
+  // /readyz fails when the source, or a sink with work waiting, made no progress for this long.
+  duration ready_window = std::chrono::minutes(5);
+};
+
 struct forwarder_config {
   source_config source;
   std::string state_dir = "/var/lib/scaleft-forwarder";
@@ -99,6 +106,7 @@ struct forwarder_config {
   log_config log;
   retry_config retry;
   buffer_config buffer;
+  http_config http;
   duration shutdown_grace = std::chrono::seconds(10);
 };
 

@@ -141,6 +141,30 @@ url_check check_url(std::string_view url) {
   return {normalized, {}};
 }
 
+// http.listen: "" (off) or host:port, the host an IP literal ([..] for IPv6) or localhost, so that start-up
+// never depends on name resolution and the address a probe uses is exactly the one configured.
+std::string listen_address_problem(std::string_view listen) {
+  if (listen.empty()) return {};
+  const auto colon = listen.rfind(':');
+  if (colon == std::string_view::npos) return fmt::format("'{}' is not host:port (e.g. 127.0.0.1:9464)", listen);
+  std::string host(listen.substr(0, colon));
+  const std::string_view port = listen.substr(colon + 1);
+  unsigned n = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n > 65535)
+    return fmt::format("'{}' has no valid port (0-65535)", listen);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    in6_addr a6{};
+    if (inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &a6) == 1) return {};
+  } else if (host == "localhost") {
+    return {};
+  } else {
+    in_addr a4{};
+    if (inet_pton(AF_INET, host.c_str(), &a4) == 1) return {};
+  }
+  return fmt::format("'{}' needs an IP address or localhost as host (IPv6 in brackets)", listen);
+}
+
 // Elasticsearch index and data stream names: lowercase, none of the characters ES forbids.
 std::string index_name_problem(std::string_view name) {
   if (name.empty()) return "must not be empty";
@@ -484,7 +508,7 @@ class loader {
     forwarder_config cfg;
     auto top = as_map(root, "", 1);
     if (!top) return cfg;
-    reject_unknown(*top, {"source", "state_dir", "shutdown_grace", "retry", "buffer", "sinks", "log"}, "the top level");
+    reject_unknown(*top, {"source", "state_dir", "shutdown_grace", "retry", "buffer", "sinks", "log", "http"}, "the top level");
 
     if (const entry* e = top->find("source")) {
       if (auto m = as_map(e->value, "source", e->key_line)) load_source(*m, cfg.source);
@@ -501,6 +525,9 @@ class loader {
     }
     if (const entry* e = top->find("log")) {
       if (auto m = as_map(e->value, "log", e->key_line)) load_log(*m, cfg.log);
+    }
+    if (const entry* e = top->find("http")) {
+      if (auto m = as_map(e->value, "http", e->key_line)) load_http(*m, cfg.http, cfg.source.poll_interval);
     }
     load_sinks(*top, cfg.sinks);
     return cfg;
@@ -557,6 +584,19 @@ class loader {
     reject_unknown(m, {"max_events", "max_bytes"}, "buffer");
     get_int(m, "max_events", b.max_events, 1000, 10'000'000);
     get_size(m, "max_bytes", b.max_bytes, 1ull << 20, 16ull << 30);
+  }
+
+  void load_http(map_view& m, http_config& h, duration poll_interval) {
+    reject_unknown(m, {"listen", "ready_window"}, "http");
+    if (m.given("listen")) {
+      get_string(m, "listen", h.listen);
+      if (auto p = listen_address_problem(h.listen); !p.empty()) error(line(m, "listen"), m.child("listen"), p);
+    }
+    get_duration(m, "ready_window", h.ready_window, std::chrono::seconds(1), std::chrono::hours(24));
+    // A caught-up source only polls every poll_interval: a shorter window would report it stalled while idle.
+    if (m.given("ready_window") && h.ready_window <= poll_interval)
+      error(line(m, "ready_window"), m.child("ready_window"),
+            fmt::format("must be longer than source.poll_interval ({})", format_duration(poll_interval)));
   }
 
   void load_log(map_view& m, log_config& l) {
@@ -1034,6 +1074,11 @@ std::string render_effective_config(const forwarder_config& c) {
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
+
+  out << YAML::Key << "http" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "listen" << YAML::Value << c.http.listen;
+  out << YAML::Key << "ready_window" << YAML::Value << format_duration(c.http.ready_window);
+  out << YAML::EndMap;
 
   static constexpr const char* levels[] = {"debug", "info", "warn", "error"};
   static constexpr const char* formats[] = {"json", "text"};
