@@ -92,6 +92,15 @@ struct buffer_config {
   std::size_t max_bytes = 24 * 1024 * 1024;
 };
 
+// Rotation of the service user's own API key (needs role access_admin). The live key is kept in state_dir.
+struct key_rotation_config {
+  bool enabled = false;
+  duration max_age = std::chrono::hours(7 * 24);  // rotate when the key in use is this old
+  // What happens to the previous key once the new one is verified: deleted at once, or left to expire by
+  // itself (48 h after the new key was created).
+  enum class expire_mode { after_verify, never } expire_previous = expire_mode::after_verify;
+};
+
 // The health and metrics endpoint (/healthz, /readyz, /metrics). An empty `listen` turns it off.
 struct http_config {
   std::string listen = "127.0.0.1:9464";  // host:port; the default stays on loopback
@@ -106,6 +115,7 @@ struct forwarder_config {
   log_config log;
   retry_config retry;
   buffer_config buffer;
+  key_rotation_config key_rotation;
   http_config http;
   duration shutdown_grace = std::chrono::seconds(10);
 };

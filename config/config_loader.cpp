@@ -508,7 +508,9 @@ class loader {
     forwarder_config cfg;
     auto top = as_map(root, "", 1);
     if (!top) return cfg;
-    reject_unknown(*top, {"source", "state_dir", "shutdown_grace", "retry", "buffer", "sinks", "log", "http"}, "the top level");
+    reject_unknown(*top,
+                   {"source", "state_dir", "shutdown_grace", "retry", "buffer", "sinks", "log", "key_rotation", "http"},
+                   "the top level");
 
     if (const entry* e = top->find("source")) {
       if (auto m = as_map(e->value, "source", e->key_line)) load_source(*m, cfg.source);
@@ -526,11 +528,26 @@ class loader {
     if (const entry* e = top->find("log")) {
       if (auto m = as_map(e->value, "log", e->key_line)) load_log(*m, cfg.log);
     }
+    if (const entry* e = top->find("key_rotation")) {
+      if (auto m = as_map(e->value, "key_rotation", e->key_line)) load_key_rotation(*m, cfg.key_rotation);
+      // Rotation manages the keys of one named service user: without the name it cannot list or create them.
+      if (cfg.key_rotation.enabled && cfg.source.service_user.empty() && top->find("source"))
+        error(line(*top, "source"), "source.service_user", "required when key_rotation.enabled is true");
+    }
     if (const entry* e = top->find("http")) {
       if (auto m = as_map(e->value, "http", e->key_line)) load_http(*m, cfg.http, cfg.source.poll_interval);
     }
     load_sinks(*top, cfg.sinks);
     return cfg;
+  }
+
+  void load_key_rotation(map_view& m, key_rotation_config& k) {
+    reject_unknown(m, {"enabled", "max_age", "expire_previous"}, "key_rotation");
+    get_bool(m, "enabled", k.enabled);
+    // Below an hour the service user's audit log fills with key events; above 90 days is no rotation.
+    get_duration(m, "max_age", k.max_age, std::chrono::hours(1), std::chrono::hours(90 * 24));
+    using em = key_rotation_config::expire_mode;
+    get_enum(m, "expire_previous", k.expire_previous, {{"after_verify", em::after_verify}, {"never", em::never}});
   }
 
   void load_source(map_view& m, source_config& s) {
@@ -1033,6 +1050,13 @@ std::string render_effective_config(const forwarder_config& c) {
   out << YAML::Key << "initial_backoff" << YAML::Value << format_duration(c.retry.initial_backoff);
   out << YAML::Key << "max_backoff" << YAML::Value << format_duration(c.retry.max_backoff);
   out << YAML::Key << "config_error_backoff" << YAML::Value << format_duration(c.retry.config_error_backoff);
+  out << YAML::EndMap;
+
+  out << YAML::Key << "key_rotation" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << c.key_rotation.enabled;
+  out << YAML::Key << "max_age" << YAML::Value << format_duration(c.key_rotation.max_age);
+  out << YAML::Key << "expire_previous" << YAML::Value
+      << (c.key_rotation.expire_previous == key_rotation_config::expire_mode::never ? "never" : "after_verify");
   out << YAML::EndMap;
 
   out << YAML::Key << "sinks" << YAML::Value << YAML::BeginSeq;
