@@ -34,5 +34,6 @@ void configure_logging(const config::forwarder_config& cfg);
 // The commands (one file each).
 extern const command run_command;
 extern const command check_config_command;
+extern const command rotate_key_command;
 
 }  // namespace sf::commands

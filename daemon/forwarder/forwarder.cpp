@@ -4,6 +4,7 @@
 
 #include "daemon/forwarder/delivery_window.hpp"
 #include "daemon/http/client.hpp"
+#include "daemon/keys/key_manager.hpp"
 #include "daemon/log/logger.hpp"
 #include "daemon/retry/backoff.hpp"
 #include "daemon/runtime/notifier.hpp"
@@ -55,6 +56,7 @@ struct forwarder::impl {
         client(executor, source_url(cfg.source), source_client_options(cfg.source)),
         api(client, cfg.source.team, source::api_key{cfg.source.key_id, cfg.source.key_secret.value}),
         reader(api, limiter, stop, cfg.source, cfg.retry),
+        keys(executor, cfg, api, stop),
         window(sinks.size(), cfg.buffer.max_events, cfg.buffer.max_bytes),
         page_ready(executor),
         room_made(executor),
@@ -227,6 +229,10 @@ struct forwarder::impl {
   asio::awaitable<void> run_all() {
     notifier_all_done = std::make_unique<runtime::notifier>(executor);
     bool committer_done = false;
+    bool keys_done = false;
+    // The key is chosen (and a rotation a crash interrupted is finished) before the first page is asked for.
+    co_await keys.start();
+    spawn(keys.run(), "key rotation", [&] { keys_done = true; });
     lanes_running = sinks.size();
     spawn(produce(), "poll", [this] {
       producer_done = true;
@@ -246,7 +252,7 @@ struct forwarder::impl {
     while (!committer_done) co_await notifier_all_done->wait();
     // The lanes have ended; if the poll loop still waits for room, let it see the stop.
     stop.request_stop();
-    while (!producer_done) {
+    while (!producer_done || !keys_done) {
       asio::steady_timer t(executor, std::chrono::milliseconds(1));
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     }
@@ -261,6 +267,7 @@ struct forwarder::impl {
   source::scaleft_api api;
   source::rate_limiter limiter;
   source::audit_reader reader;
+  keys::key_manager keys;  // chooses and rotates the API key that `api` uses
   delivery_window<page> window;
   runtime::notifier page_ready;      // the poll loop added a page, or ended
   runtime::notifier room_made;       // the window released pages

@@ -21,6 +21,10 @@ std::string format_rfc3339_nanos(nanos t);
 // Appends the same text without allocating a temporary.
 void append_rfc3339_nanos(std::string& out, nanos t);
 
+// "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 IMF-fixdate): the Date header, from the simulated clock so that
+// clients can tell the service's time after /_sim/clock/advance.
+std::string format_http_date(nanos t);
+
 // Real time plus an offset that only moves forward: tests jump hours ahead without waiting.
 class sim_clock {
  public:

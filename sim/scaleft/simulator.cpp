@@ -67,6 +67,7 @@ reply simulator::handle(request& req) {
   if (target->path.starts_with("/_sim/")) return handle_control(req, *target);
   current_rate_.reset();
   reply r = handle_api(req, *target);
+  r.res.set(http::field::date, format_http_date(clock_.now()));
   if (current_rate_) {
     r.res.set("X-RateLimit-Limit", std::to_string(current_rate_->limit));
     r.res.set("X-RateLimit-Remaining", std::to_string(current_rate_->remaining));

@@ -1,0 +1,445 @@
+// Rotation of the service user's own API key: start-up key choice, periodic checks, the rotation procedure.
+#include "daemon/keys/key_manager.hpp"
+
+#include "config/rfc3339.hpp"
+#include "daemon/keys/crash_point.hpp"
+#include "daemon/log/logger.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace sf::keys {
+
+namespace {
+
+http::url source_url(const config::source_config& s) {
+  auto u = http::parse_url(s.url);
+  if (!u) throw std::runtime_error("source.url is not an http(s) URL: " + s.url);
+  return *u;
+}
+
+http::client_options client_options(const config::source_config& s) {
+  http::client_options o;
+  o.ca_file = s.ca_file;
+  o.timeout = s.request_timeout;
+  o.max_response_bytes = 4 * 1024 * 1024;
+  return o;
+}
+
+std::string time_text(sys_time t) {
+  return config::format_rfc3339_ns(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+}
+
+double hours_of(std::chrono::system_clock::duration d) {
+  return std::chrono::duration<double, std::ratio<3600>>(d).count();
+}
+
+void log_at(urgency u, std::string_view message, std::initializer_list<log::field> fields) {
+  switch (u) {
+    case urgency::error:
+      log::error(message, fields);
+      break;
+    case urgency::warn:
+      log::warn(message, fields);
+      break;
+    default:
+      log::info(message, fields);
+      break;
+  }
+}
+
+// Key checks cost one request each: often enough to react within minutes to a key someone else created,
+// rarely enough to stay far below the hourly request budget (12 an hour at the default poll interval).
+std::chrono::milliseconds check_interval(const config::source_config& s) {
+  return std::clamp<std::chrono::milliseconds>(s.poll_interval * 10, std::chrono::seconds(1),
+                                               std::chrono::minutes(10));
+}
+
+std::chrono::milliseconds tick_interval(const config::source_config& s) {
+  return std::clamp<std::chrono::milliseconds>(s.poll_interval, std::chrono::milliseconds(100),
+                                               std::chrono::minutes(1));
+}
+
+}  // namespace
+
+key_manager::key_manager(boost::asio::any_io_executor ex, const config::forwarder_config& cfg,
+                         source::scaleft_api& forward_api, runtime::stopper& stop)
+    : cfg_(cfg),
+      forward_api_(forward_api),
+      stop_(stop),
+      client_(ex, source_url(cfg.source), client_options(cfg.source)),
+      admin_(client_, cfg.source.team, forward_api.key()),
+      keys_(admin_, cfg.source.service_user),
+      store_(cfg.state_dir),
+      backoff_(cfg.retry.initial_backoff, cfg.retry.max_backoff) {
+  creds_.current = key_record{cfg.source.key_id, cfg.source.key_secret.value, std::nullopt};
+  stop_.on_stop([this] { client_.cancel(); });
+}
+
+void key_manager::use(const key_record& key) {
+  forward_api_.set_key(source::api_key{key.id, key.secret});
+  admin_.set_key(source::api_key{key.id, key.secret});
+}
+
+void key_manager::note_date(const call_result& r) {
+  if (r.server_date) server_offset_ = *r.server_date - std::chrono::system_clock::now();
+}
+
+sys_time key_manager::server_now() const {
+  return std::chrono::system_clock::now() + server_offset_;
+}
+
+bool key_manager::save(std::string_view why) {
+  auto st = store_.save(creds_);
+  if (!st.ok()) {
+    log::error("cannot write the credentials file", {{"step", why}, {"error", st.error().message}});
+    return false;
+  }
+  have_file_ = true;
+  return true;
+}
+
+boost::asio::awaitable<call_result> key_manager::verify(const key_record& key) {
+  // A separate API object: minting a token for the new key must not disturb the one in use.
+  source::scaleft_api probe_api(client_, cfg_.source.team, source::api_key{key.id, key.secret});
+  key_api probe_keys(probe_api, cfg_.source.service_user);
+  call_result r;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    r = co_await probe_keys.probe();
+    note_date(r);
+    if (r.outcome != call_outcome::failed || stop_.stopping()) break;
+    if (!co_await stop_.sleep(cfg_.retry.initial_backoff * (attempt + 1))) break;
+  }
+  co_return r;
+}
+
+boost::asio::awaitable<void> key_manager::start() {
+  auto loaded = store_.load();
+  if (loaded.what == loaded_credentials::kind::invalid) {
+    throw std::runtime_error(
+        loaded.message + " (move it away to start again from the configured key, if that key still works)");
+  }
+  const key_record configured{cfg_.source.key_id, cfg_.source.key_secret.value, std::nullopt};
+  if (loaded.what == loaded_credentials::kind::missing) {
+    // Nothing stored yet: the configured key bootstraps; it is stored at the first rotation.
+    use(configured);
+    co_return;
+  }
+  have_file_ = true;
+  const std::optional<stored_credentials> stored = loaded.value;
+  if (stored->rotation_started_at && !stored->pending) {
+    log::warn(
+        "a key rotation was interrupted before the new key's secret was stored; if the service created that "
+        "key, "
+        "its secret is lost: the next rotation gives it an expiry and it stops working 48 h later",
+        {{"rotation_started_at", time_text(*stored->rotation_started_at)}});
+  }
+  std::optional<key_candidate> chosen;
+  bool settled = false;
+  for (const auto& c : startup_candidates(stored, configured)) {
+    auto r = co_await verify(c.key);
+    if (r.outcome == call_outcome::ok) {
+      chosen = c;
+      settled = true;
+      break;
+    }
+    if (r.outcome == call_outcome::unauthorized) {
+      log::warn("an API key was refused",
+                {{"key", to_string(c.origin)}, {"key_id", c.key.id}, {"error", r.message}});
+      continue;
+    }
+    // The service cannot be asked now: use this key (unless it is an unverified pending one) and decide
+    // later.
+    log::warn("cannot verify an API key now",
+              {{"key", to_string(c.origin)}, {"key_id", c.key.id}, {"error", r.message}});
+    if (c.origin != key_origin::pending) {
+      chosen = c;
+      break;
+    }
+  }
+  if (!chosen) {
+    log::error(
+        "no API key works: the stored and the configured keys were refused; put a fresh key in the "
+        "configuration",
+        {{"credentials_file", store_.path().string()}});
+    creds_ = *stored;
+    if (creds_.current) use(*creds_.current);
+    co_return;
+  }
+  creds_ = settled ? adopt_key(stored, *chosen) : *stored;
+  if (settled) {
+    if (chosen->origin == key_origin::pending) {
+      log::info("finished a key rotation that a restart interrupted: switched to the new key",
+                {{"key_id", chosen->key.id}});
+    } else if (chosen->origin == key_origin::configured) {
+      log::warn("the stored API key was refused and the configured key works: using the configured key",
+                {{"key_id", chosen->key.id}, {"credentials_file", store_.path().string()}});
+    } else if (stored->pending) {
+      log::warn("dropped a pending key that the service refused; keeping the current key",
+                {{"pending_key_id", stored->pending->id}, {"key_id", chosen->key.id}});
+    }
+    if (serialize_credentials(creds_) != serialize_credentials(*stored)) save("start-up");
+  }
+  use(chosen->key);
+  log::info("using API key", {{"key", to_string(chosen->origin)}, {"key_id", chosen->key.id}});
+}
+
+boost::asio::awaitable<void> key_manager::run() {
+  if (!cfg_.key_rotation.enabled) co_return;
+  next_check_ = steady::now();
+  for (;;) {
+    if (steady::now() >= next_check_) {
+      // Kept in a local: GCC 12 mishandles a discarded co_await result of class type.
+      rotation_result r = co_await check(false);
+      if (!r.ok) log::debug("key check", {{"result", r.message}});
+    }
+    if (stop_.stopping()) break;
+    warn_if_due();
+    if (!co_await stop_.sleep(tick_interval(cfg_.source))) break;
+  }
+}
+
+boost::asio::awaitable<rotation_result> key_manager::rotate_now() {
+  co_return co_await check(true);
+}
+
+rotation_result key_manager::blocked(std::string reason, std::chrono::milliseconds retry_in) {
+  blocked_ = true;
+  blocked_reason_ = reason;
+  next_check_ = steady::now() + retry_in;
+  return {false, std::move(reason)};
+}
+
+void key_manager::warn_if_due() {
+  std::optional<std::chrono::milliseconds> left;
+  if (facts_.expires_at)
+    left = std::chrono::duration_cast<std::chrono::milliseconds>(*facts_.expires_at - server_now());
+  const auto plan = expiry_warning(blocked_, left);
+  std::optional<std::chrono::milliseconds> since;
+  if (last_warning_ && plan.level <= last_level_)
+    since = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - *last_warning_);
+  if (!warning_due(plan, since)) return;
+  last_warning_ = steady::now();
+  last_level_ = plan.level;
+  if (left) {
+    log_at(plan.level, "the API key cannot be rotated and will expire",
+           {{"reason", blocked_reason_},
+            {"expires_at", time_text(*facts_.expires_at)},
+            {"hours_left", hours_of(*left)}});
+  } else {
+    log_at(plan.level, "the API key cannot be rotated; forwarding continues with the current key",
+           {{"reason", blocked_reason_}});
+  }
+}
+
+void key_manager::adopt_external_change() {
+  // A rotate-key command (another process) may have rotated: its file is the truth, our key may be gone.
+  auto loaded = store_.load();
+  if (loaded.what != loaded_credentials::kind::loaded || !loaded.value.current) return;
+  if (creds_.current && loaded.value.current->id == creds_.current->id) return;
+  if (loaded.value.pending) return;  // mid-rotation in the other process
+  log::info("the credentials file holds a new key (rotated by another process): switching to it",
+            {{"key_id", loaded.value.current->id}});
+  creds_ = loaded.value;
+  have_file_ = true;
+  use(*creds_.current);
+}
+
+boost::asio::awaitable<rotation_result> key_manager::check(bool forced) {
+  adopt_external_change();
+  if (creds_.pending) {
+    auto r = co_await switch_to_pending();
+    if (!r.ok && creds_.pending) co_return r;
+  }
+  auto listed = co_await keys_.list();
+  note_date(listed);
+  if (listed.outcome == call_outcome::refused) {
+    co_return blocked(
+        "key management refused (403): the service user needs role access_admin (" + listed.message + ")",
+        cfg_.retry.config_error_backoff);
+  }
+  if (listed.outcome != call_outcome::ok) {
+    log::warn("cannot list the service user's keys; retrying", {{"error", listed.message}});
+    if (listed.outcome == call_outcome::not_found) {
+      co_return blocked(
+          "the service user is unknown (404): check source.service_user (" + listed.message + ")",
+          cfg_.retry.config_error_backoff);
+    }
+    next_check_ = steady::now() + backoff_.next();
+    co_return rotation_result{false, "cannot list the keys: " + listed.message};
+  }
+  backoff_.reset();
+
+  facts_ = key_facts{};
+  facts_.issued_at = creds_.current ? creds_.current->issued_at : std::nullopt;
+  std::vector<std::string> ids;
+  for (const auto& k : listed.keys) {
+    ids.push_back(k.id);
+    if (creds_.current && k.id == creds_.current->id) {
+      facts_.listed = true;
+      if (k.issued_at) facts_.issued_at = k.issued_at;
+      facts_.expires_at = k.expires_at;
+    }
+  }
+  std::string unknown;
+  for (const auto& id : unknown_key_ids(ids, creds_)) unknown += (unknown.empty() ? "" : ",") + id;
+  if (unknown != unknown_keys_logged_) {
+    unknown_keys_logged_ = unknown;
+    if (!unknown.empty()) {
+      log::info(
+          "the service user has keys this forwarder does not hold (another administrator's, or one an "
+          "interrupted rotation created); a rotation gives them an expiry",
+          {{"key_ids", unknown}});
+    }
+  }
+
+  if (creds_.previous) {
+    const bool listed_previous = std::find(ids.begin(), ids.end(), creds_.previous->id) != ids.end();
+    if (!listed_previous) {
+      creds_.previous.reset();  // expired or deleted already
+      save("forget the expired previous key");
+    } else if (cfg_.key_rotation.expire_previous == config::key_rotation_config::expire_mode::after_verify) {
+      co_await remove_previous();
+    }
+  }
+
+  const auto decision = decide_rotation(facts_, server_now(), cfg_.key_rotation.max_age, forced);
+  if (!decision.rotate()) {
+    blocked_ = false;
+    next_check_ = steady::now() + check_interval(cfg_.source);
+    co_return rotation_result{true, "no rotation due"};
+  }
+  co_return co_await rotate(decision);
+}
+
+boost::asio::awaitable<void> key_manager::remove_previous() {
+  const std::string id = creds_.previous->id;
+  auto r = co_await keys_.remove(id);
+  note_date(r);
+  if (r.outcome == call_outcome::ok || r.outcome == call_outcome::not_found) {
+    crash_point("after_delete_previous");
+    creds_.previous.reset();
+    save("forget the deleted previous key");
+    log::info("deleted the previous API key", {{"key_id", id}});
+  } else {
+    log::warn("cannot delete the previous API key; retrying at the next check",
+              {{"key_id", id}, {"error", r.message}});
+  }
+}
+
+boost::asio::awaitable<rotation_result> key_manager::switch_to_pending() {
+  const key_record pending = *creds_.pending;
+  auto v = co_await verify(pending);
+  if (v.outcome == call_outcome::unauthorized) {
+    log::error("the new API key was refused when verified; deleting it and keeping the current key",
+               {{"key_id", pending.id}, {"error", v.message}});
+    auto d = co_await keys_.remove(pending.id);
+    note_date(d);
+    creds_.pending.reset();
+    creds_.rotation_started_at.reset();
+    save("drop the refused new key");
+    co_return blocked("the new key was refused when verified (" + v.message + ")",
+                      cfg_.retry.config_error_backoff);
+  }
+  if (v.outcome != call_outcome::ok) {
+    next_check_ = steady::now() + backoff_.next();
+    co_return rotation_result{false, "cannot verify the new key now: " + v.message};
+  }
+  crash_point("after_verify");
+  creds_.previous = creds_.current;
+  creds_.current = pending;
+  creds_.pending.reset();
+  creds_.rotation_started_at.reset();
+  // If this write fails, the file still names the new key as pending: a restart verifies and promotes it.
+  const bool saved = save("switch to the new key");
+  use(pending);
+  crash_point("after_switch");
+  log::info("switched every request to the new API key",
+            {{"key_id", pending.id}, {"previous_key_id", creds_.previous ? creds_.previous->id : ""}});
+  facts_ = key_facts{true, pending.issued_at, std::nullopt};
+  blocked_ = false;
+  if (saved && creds_.previous &&
+      cfg_.key_rotation.expire_previous == config::key_rotation_config::expire_mode::after_verify) {
+    co_await remove_previous();
+  }
+  next_check_ = steady::now() + check_interval(cfg_.source);
+  co_return rotation_result{true, "rotated to key " + pending.id};
+}
+
+boost::asio::awaitable<rotation_result> key_manager::rotate(const rotation_decision& decision) {
+  rotation_lock lock(cfg_.state_dir);
+  if (!lock.held()) {
+    next_check_ = steady::now() + check_interval(cfg_.source);
+    co_return rotation_result{false, lock.error()};
+  }
+  log::info("rotating the API key", {{"reason", to_string(decision.reason)},
+                                     {"why", decision.why},
+                                     {"key_id", creds_.current ? creds_.current->id : ""}});
+  // Only for the log after a crash; a failure here must not stop the rotation (the key is stored next).
+  creds_.rotation_started_at = server_now();
+  save("note that a rotation starts");
+  crash_point("before_create");
+
+  auto created = co_await keys_.create();
+  note_date(created);
+  if (created.outcome != call_outcome::ok) {
+    // An HTTP error answer means no key was made; a lost connection may have made one (kept in the note).
+    if (created.server_date) {
+      creds_.rotation_started_at.reset();
+      save("the key creation was refused");
+    }
+    if (created.outcome == call_outcome::refused) {
+      co_return blocked(
+          "key management refused (403): the service user needs role access_admin (" + created.message + ")",
+          cfg_.retry.config_error_backoff);
+    }
+    blocked_ = true;
+    blocked_reason_ = "cannot create a key: " + created.message;
+    next_check_ = steady::now() + backoff_.next();
+    co_return rotation_result{false, blocked_reason_};
+  }
+  crash_point("after_create");
+  const key_record fresh = created.key;
+  creds_.pending = fresh;
+  auto st = store_.save(creds_);
+  if (!st.ok()) {
+    // Never use a key whose secret is not on disk: delete it at once and keep the old one.
+    creds_.pending.reset();
+    creds_.rotation_started_at.reset();
+    log::error("cannot store the new API key's secret; deleting the new key and keeping the current one",
+               {{"new_key_id", fresh.id}, {"error", st.error().message}});
+    auto d = co_await keys_.remove(fresh.id);
+    note_date(d);
+    if (d.outcome != call_outcome::ok && d.outcome != call_outcome::not_found) {
+      log::error(
+          "cannot delete the new API key; it stays usable until it expires or an administrator deletes it",
+          {{"new_key_id", fresh.id}, {"error", d.message}});
+    }
+    // Creating the key gave the current one an expiry: read it back so the deadline is the service's.
+    auto after = co_await keys_.list();
+    note_date(after);
+    facts_.expires_at = server_now() + std::chrono::hours(48);
+    for (const auto& k : after.keys)
+      if (creds_.current && k.id == creds_.current->id && k.expires_at) facts_.expires_at = k.expires_at;
+    log::error(
+        "the current API key now EXPIRES: make the state directory writable (disk space, permissions) "
+        "before then; the rotation is retried",
+        {{"key_id", creds_.current ? creds_.current->id : ""},
+         {"expires_at", time_text(*facts_.expires_at)},
+         {"hours_left", hours_of(*facts_.expires_at - server_now())},
+         {"state_dir", cfg_.state_dir}});
+    last_warning_ = steady::now();
+    last_level_ = urgency::error;
+    co_return blocked("cannot store the new key (" + st.error().message + ")",
+                      cfg_.retry.config_error_backoff);
+  }
+  have_file_ = true;
+  crash_point("after_persist");
+  log::info("created and stored a new API key; verifying it", {{"key_id", fresh.id}});
+  co_return co_await switch_to_pending();
+}
+
+}  // namespace sf::keys
