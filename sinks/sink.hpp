@@ -26,6 +26,10 @@ class sink {
   virtual ~sink() = default;
   virtual std::string_view name() const = 0;
   virtual boost::asio::awaitable<delivery_report> deliver(const audit::event_batch& batch) = 0;
+  // SIGHUP (logrotate): close and reopen any file the sink writes, so a file moved aside is let go and a new
+  // one is created at the configured path. Never throws; failures are logged and the sink retries on its
+  // own. Sinks without files keep this default.
+  virtual boost::asio::awaitable<void> reopen() { co_return; }
 };
 
 }  // namespace sf::sinks

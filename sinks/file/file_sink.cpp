@@ -1,4 +1,5 @@
-// The file sink: blocking append+fsync on a disk thread, partial writes cut off, torn tails repaired on open.
+// The file sink: blocking append+fsync on a disk thread, partial writes cut off, torn tails repaired on open,
+// rotation by size and age.
 #include "sinks/file/file_sink.hpp"
 
 #include "daemon/log/logger.hpp"
@@ -17,8 +18,11 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 #include <vector>
 
@@ -55,6 +59,26 @@ int write_all(int fd, const char* p, std::size_t n) {
     n -= static_cast<std::size_t>(w);
   }
   return 0;
+}
+
+int fsync_dir(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  const int rc = ::fsync(fd) == 0 ? 0 : errno;
+  ::close(fd);
+  return rc;
+}
+
+const char* reason_name(rotate_reason r) {
+  switch (r) {
+    case rotate_reason::size:
+      return "rotate_bytes";
+    case rotate_reason::age:
+      return "rotate_interval";
+    case rotate_reason::none:
+      break;
+  }
+  return "none";
 }
 
 std::string preview(std::string_view cut) {
@@ -107,6 +131,44 @@ tail_check check_zstd_frames(std::string_view data) {
   return {pos, {}};
 }
 
+rotate_reason decide_rotation(const config::file_sink_config& cfg, std::uint64_t file_bytes,
+                              std::uint64_t batch_bytes, std::chrono::milliseconds file_age) {
+  if (file_bytes == 0) return rotate_reason::none;
+  if (cfg.rotate_bytes > 0 && file_bytes + batch_bytes > cfg.rotate_bytes) return rotate_reason::size;
+  if (cfg.rotate_interval > std::chrono::milliseconds(0) && file_age >= cfg.rotate_interval)
+    return rotate_reason::age;
+  return rotate_reason::none;
+}
+
+std::filesystem::path rotated_file_name(const std::filesystem::path& active,
+                                        std::chrono::system_clock::time_point when, unsigned n) {
+  const std::string file = active.filename().string();
+  // A leading dot names a hidden file, not an extension.
+  std::size_t dot = file.rfind('.');
+  if (dot == 0 || dot == std::string::npos) dot = file.size();
+  static constexpr std::array<std::string_view, 5> compressed = {".zst", ".gz", ".xz", ".bz2", ".lz4"};
+  const std::string_view last = std::string_view(file).substr(dot);
+  for (auto c : compressed) {
+    if (last == c && dot > 0) {
+      const std::size_t prev = file.rfind('.', dot - 1);
+      if (prev != std::string::npos && prev > 0) dot = prev;
+      break;
+    }
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000 - (ms % 1000 < 0 ? 1 : 0));
+  const int millis = static_cast<int>(((ms % 1000) + 1000) % 1000);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char stamp[64];
+  std::snprintf(stamp, sizeof stamp, "%04d%02d%02dT%02d%02d%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  std::string name = file.substr(0, dot) + "-" + stamp;
+  if (n > 0) name += "." + std::to_string(n);
+  name += file.substr(dot);
+  return active.parent_path() / name;
+}
+
 file_sink::file_sink(std::string name, config::file_sink_config cfg, asio::any_io_executor ex,
                      file_sink_options opts)
     : name_(std::move(name)), config_(std::move(cfg)), executor_(std::move(ex)), options_(opts) {
@@ -137,7 +199,7 @@ file_sink::~file_sink() {
 
 file_sink_counters file_sink::counters() const {
   return {events_stored_.load(), batches_stored_.load(), bytes_written_.load(), write_errors_.load(),
-          bytes_cut_.load()};
+          bytes_cut_.load(),     files_rotated_.load(),  rotate_errors_.load()};
 }
 
 void file_sink::close_blocking() {
@@ -246,7 +308,77 @@ state::status file_sink::open_blocking() {
   fd_ = fd;
   good_size_ = check.keep;
   dirty_ = false;
+  // The age of a file that already holds data counts from its creation, so restarts do not postpone
+  // rotate_interval for ever; an empty file's age starts with its first batch (see append_blocking).
+  opened_at_ = std::chrono::system_clock::now();
+  struct statx stx {};
+  if (good_size_ > 0 && ::statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) == 0 &&
+      (stx.stx_mask & STATX_BTIME) != 0) {
+    opened_at_ = std::chrono::system_clock::time_point(std::chrono::seconds(stx.stx_btime.tv_sec) +
+                                                       std::chrono::nanoseconds(stx.stx_btime.tv_nsec));
+  }
   return {};
+}
+
+int file_sink::rotate_blocking(rotate_reason why, std::string& step) {
+  const std::filesystem::path active(config_.path);
+  // Names must increase even when two rotations fall in one millisecond or the clock steps back.
+  auto when = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  if (when <= last_rotated_)
+    when =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(last_rotated_) + std::chrono::milliseconds(1);
+  std::filesystem::path target;
+  int err = EEXIST;
+  for (unsigned n = 0; n < 1000 && err == EEXIST; ++n) {
+    target = rotated_file_name(active, when, n);
+    // NOREPLACE: a file left by an earlier run with the same name is never overwritten.
+    err = ::renameat2(AT_FDCWD, active.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0 ? 0 : errno;
+    if (err == EINVAL) {  // a file system without RENAME_NOREPLACE: check, then rename
+      struct stat st {};
+      err = ::lstat(target.c_str(), &st) == 0 ? EEXIST : 0;
+      if (err == 0) err = ::rename(active.c_str(), target.c_str()) == 0 ? 0 : errno;
+    }
+  }
+  if (err == ENOENT) {
+    // Someone moved the file away without a SIGHUP: it is theirs now; start a new one at the path.
+    log::warn("file sink's file was moved away before rotation; opening a new one",
+              {{"sink", name_}, {"path", config_.path}});
+    close_blocking();
+    if (state::status s = open_blocking(); !s) {
+      step = s.error().message;
+      return s.error().code.value() != 0 ? s.error().code.value() : EIO;
+    }
+    return 0;
+  }
+  if (err != 0) {
+    step = "rename " + config_.path + " to " + target.string();
+    return err;
+  }
+  last_rotated_ = when;
+  const std::uint64_t rotated_bytes = good_size_;
+  // From here every whole batch is in `target`; a crash before the new file exists only means start-up
+  // creates it. The directory fsync makes the rename itself survive a power cut.
+  const int dir_err = fsync_dir(active.parent_path());
+  close_blocking();
+  ++files_rotated_;
+  log::info("file sink rotated its file", {{"sink", name_},
+                                           {"path", config_.path},
+                                           {"rotated_to", target.string()},
+                                           {"reason", reason_name(why)},
+                                           {"bytes", rotated_bytes}});
+  if (dir_err != 0) {
+    log::warn("file sink cannot fsync the directory after rotating",
+              {{"sink", name_}, {"path", config_.path}, {"error", std::strerror(dir_err)}});
+  }
+  if (state::status s = open_blocking(); !s) {
+    step = s.error().message;
+    return s.error().code.value() != 0 ? s.error().code.value() : EIO;
+  }
+  if (const int e = fsync_dir(active.parent_path()); e != 0) {
+    log::warn("file sink cannot fsync the directory after creating its file",
+              {{"sink", name_}, {"path", config_.path}, {"error", std::strerror(e)}});
+  }
+  return 0;
 }
 
 file_sink::attempt file_sink::append_blocking(std::string_view ndjson) {
@@ -285,6 +417,28 @@ file_sink::attempt file_sink::append_blocking(std::string_view ndjson) {
       return a;
     }
     payload = std::string_view(frame_.data(), n);
+  }
+
+  if (good_size_ == 0) opened_at_ = std::chrono::system_clock::now();
+  const auto age =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() - opened_at_);
+  if (const rotate_reason why = decide_rotation(config_, good_size_, payload.size(), age);
+      why != rotate_reason::none) {
+    std::string step;
+    if (const int err = rotate_blocking(why, step); err != 0) {
+      if (fd_ < 0) {  // renamed, but the new file cannot be opened: retried like a failed write
+        a.err = err;
+        a.step = step;
+        return a;
+      }
+      // Not renamed: storing the batch matters more than the size limit, so it goes to the current file.
+      ++rotate_errors_;
+      log::error("file sink cannot rotate its file; this batch goes to the current file",
+                 {{"sink", name_}, {"path", config_.path}, {"step", step}, {"error", std::strerror(err)}});
+    } else {
+      good_size_ = 0;
+      opened_at_ = std::chrono::system_clock::now();
+    }
   }
 
   std::size_t to_write = payload.size();
@@ -360,7 +514,11 @@ asio::awaitable<delivery_report> file_sink::deliver(const audit::event_batch& ba
   }
 }
 
-asio::awaitable<state::status> file_sink::reopen() {
+asio::awaitable<void> file_sink::reopen() {
+  co_await reopen_file();
+}
+
+asio::awaitable<state::status> file_sink::reopen_file() {
   state::status s = co_await on_disk(disk_, [this] {
     close_blocking();
     return open_blocking();

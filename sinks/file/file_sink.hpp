@@ -1,4 +1,5 @@
-// The file sink: appends NDJSON (or one zstd frame per batch) to a file, fsyncs, and retries on disk errors.
+// The file sink: appends NDJSON (or one zstd frame per batch) to a file, fsyncs, rotates, retries on disk
+// errors.
 #pragma once
 
 #include "config/config.hpp"
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -31,7 +33,22 @@ struct file_sink_counters {
   std::uint64_t bytes_written = 0;  // bytes appended to the file (compressed size with zstd)
   std::uint64_t write_errors = 0;   // failed attempts (each one retried)
   std::uint64_t bytes_cut = 0;      // torn tail bytes removed when opening (start-up or reopen)
+  std::uint64_t files_rotated = 0;  // active files renamed aside by rotate_bytes / rotate_interval
+  std::uint64_t rotate_errors = 0;  // failed renames (the batch then goes to the current file)
 };
+
+// Why the active file is renamed aside before a batch. Pure: the caller supplies sizes and the file's age.
+enum class rotate_reason { none, size, age };
+// `file_bytes` is the active file's length, `batch_bytes` what the batch adds (compressed size with zstd).
+// An empty file is never rotated, so a batch larger than rotate_bytes goes alone into a fresh file.
+rotate_reason decide_rotation(const config::file_sink_config& cfg, std::uint64_t file_bytes,
+                              std::uint64_t batch_bytes, std::chrono::milliseconds file_age);
+
+// The name a rotated file gets: <stem>-<UTC yyyyMMddTHHmmss.SSSZ>[.n]<ext> beside `active`, where <ext> is
+// the last extension, or the last two when the last is a compression one (audit.ndjson.zst keeps
+// .ndjson.zst). n = 0 adds no suffix. Names of one directory sort by time.
+std::filesystem::path rotated_file_name(const std::filesystem::path& active,
+                                        std::chrono::system_clock::time_point when, unsigned n);
 
 // How much of a file is whole, and why the rest is not. Pure: works on bytes already read.
 struct tail_check {
@@ -62,8 +79,11 @@ class file_sink final : public sink {
   boost::asio::awaitable<delivery_report> deliver(const audit::event_batch& batch) override;
 
   // For SIGHUP after logrotate moved the file: closes it and opens the configured path again. On failure
-  // the error is logged and returned, and the next deliver() keeps trying to open the path.
-  boost::asio::awaitable<state::status> reopen();
+  // the error is logged and returned, and the next deliver() keeps trying to open the path. Runs on the disk
+  // thread, so it waits for a write in progress and never lands in the middle of a batch.
+  boost::asio::awaitable<state::status> reopen_file();
+  // The sink contract's SIGHUP hook: reopen_file(), whose outcome is logged.
+  boost::asio::awaitable<void> reopen() override;
 
   file_sink_counters counters() const;
 
@@ -79,6 +99,9 @@ class file_sink final : public sink {
   attempt append_blocking(std::string_view ndjson);
   state::status open_blocking();
   void close_blocking();
+  // Renames the active file aside and opens a new one at the path. Crash-safe: every whole batch is in the
+  // renamed file or at the path. Returns the errno of the failed step, 0 on success.
+  int rotate_blocking(rotate_reason why, std::string& step);
 
   std::string name_;
   config::file_sink_config config_;
@@ -91,12 +114,16 @@ class file_sink final : public sink {
   std::uint64_t good_size_ = 0;  // file length after the last whole batch
   ZSTD_CCtx_s* cctx_ = nullptr;
   std::string frame_;
+  std::chrono::system_clock::time_point opened_at_{};     // when the active file got its first batch
+  std::chrono::system_clock::time_point last_rotated_{};  // the last rotated name's time: names increase
 
   std::atomic<std::uint64_t> events_stored_{0};
   std::atomic<std::uint64_t> batches_stored_{0};
   std::atomic<std::uint64_t> bytes_written_{0};
   std::atomic<std::uint64_t> write_errors_{0};
   std::atomic<std::uint64_t> bytes_cut_{0};
+  std::atomic<std::uint64_t> files_rotated_{0};
+  std::atomic<std::uint64_t> rotate_errors_{0};
 
   // Declared last so it is destroyed (joined) first, while the state above still exists.
   boost::asio::thread_pool disk_{1};

@@ -1,172 +1,5 @@
 // Tests of the file sink: whole lines and frames only, torn tails cut at start, disk errors retried, reopen.
-#include "sinks/file/file_sink.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <zstd.h>
-
-#include <csignal>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <functional>
-#include <optional>
-#include <sstream>
-
-namespace fs = std::filesystem;
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
-using sf::audit::event_batch;
-using sf::config::file_sink_config;
-using sf::sinks::file::file_sink;
-using sf::sinks::file::file_sink_options;
-using ::testing::HasSubstr;
-
-// The full-disk switch exists only in builds with SF_TEST_HOOKS (the default); without it those tests skip.
-#ifdef SF_TEST_HOOKS
-#define REQUIRE_TEST_HOOKS() (void)0
-#else
-#define REQUIRE_TEST_HOOKS() GTEST_SKIP() << "built without SF_TEST_HOOKS"
-#endif
-
-namespace {
-
-class temp_dir {
- public:
-  temp_dir() {
-    std::string t = (fs::temp_directory_path() / "sf-file-sink-test.XXXXXX").string();
-    if (::mkdtemp(t.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = t;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void append_raw(const fs::path& p, std::string_view bytes) {
-  std::ofstream out(p, std::ios::binary | std::ios::app);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-event_batch make_batch(int first, int count, std::size_t pad = 40) {
-  event_batch b;
-  for (int i = first; i < first + count; ++i) {
-    const std::string id = "evt-" + std::to_string(i);
-    b.add(id, "2024-05-01T12:00:00Z",
-          R"({"event":{"id":")" + id + R"("},"message":")" +
-              std::string(pad, static_cast<char>('a' + i % 26)) + "\"}");
-  }
-  return b;
-}
-
-file_sink_config plain(const fs::path& p) {
-  file_sink_config c;
-  c.path = p.string();
-  return c;
-}
-
-file_sink_config zstd_config(const fs::path& p) {
-  file_sink_config c = plain(p);
-  c.compress = file_sink_config::compression::zstd;
-  return c;
-}
-
-file_sink_options fast_retries() {
-  file_sink_options o;
-  o.initial_backoff = 20ms;
-  o.max_backoff = 50ms;
-  return o;
-}
-
-// Runs one coroutine to completion on `io`, bounded in time; rethrows what it threw.
-template <class T>
-T run(asio::io_context& io, asio::awaitable<T> aw, std::chrono::milliseconds limit = 10s) {
-  std::optional<T> out;
-  std::exception_ptr error;
-  bool done = false;
-  asio::co_spawn(io, std::move(aw), [&](std::exception_ptr e, T v) {
-    error = e;
-    if (!e) out = std::move(v);
-    done = true;
-  });
-  io.restart();
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done && std::chrono::steady_clock::now() < deadline) io.run_one_for(50ms);
-  if (!done) throw std::runtime_error("coroutine did not finish in time");
-  if (error) std::rethrow_exception(error);
-  return std::move(*out);
-}
-
-std::string decompress_all(std::string_view data, std::size_t* frames = nullptr) {
-  std::string out;
-  std::size_t pos = 0, count = 0;
-  while (pos < data.size()) {
-    const std::size_t n = ZSTD_findFrameCompressedSize(data.data() + pos, data.size() - pos);
-    if (ZSTD_isError(n)) throw std::runtime_error(ZSTD_getErrorName(n));
-    const unsigned long long size = ZSTD_getFrameContentSize(data.data() + pos, n);
-    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN)
-      throw std::runtime_error("no size");
-    std::string part(size, '\0');
-    const std::size_t got = ZSTD_decompress(part.data(), part.size(), data.data() + pos, n);
-    if (ZSTD_isError(got)) throw std::runtime_error(ZSTD_getErrorName(got));
-    out += part;
-    pos += n;
-    ++count;
-  }
-  if (frames != nullptr) *frames = count;
-  return out;
-}
-
-std::string zstdcat(const fs::path& p) {
-  const std::string cmd = "zstdcat -q '" + p.string() + "'";
-  FILE* f = ::popen(cmd.c_str(), "r");
-  if (f == nullptr) return "<popen failed>";
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  const int rc = ::pclose(f);
-  if (rc != 0) out += "<zstdcat failed>";
-  return out;
-}
-
-// The full-disk test switch for paths below `dir`, active while `flag` exists.
-class fail_writes_scope {
- public:
-  fail_writes_scope(const fs::path& dir, const fs::path& flag) {
-    ::setenv("SF_TEST_FAIL_WRITES", dir.filename().c_str(), 1);
-    ::setenv("SF_TEST_FAIL_WRITES_WHILE", flag.c_str(), 1);
-  }
-  ~fail_writes_scope() {
-    ::unsetenv("SF_TEST_FAIL_WRITES");
-    ::unsetenv("SF_TEST_FAIL_WRITES_WHILE");
-  }
-};
-
-}  // namespace
+#include "tests/file_sink/file_sink_test_support.hpp"
 
 TEST(FileSinkPure, NdjsonTailKeepsEverythingUpToTheLastNewline) {
   EXPECT_EQ(sf::sinks::file::check_ndjson_tail("a\nb\n", 10).keep, 14u);
@@ -447,7 +280,7 @@ TEST(FileSink, ReopenAfterRenameWritesToANewFile) {
   const event_batch a = make_batch(0, 3), b = make_batch(3, 3);
   run(io, sink.deliver(a));
   fs::rename(p, d.path() / "events.ndjson.1");  // what logrotate does before sending SIGHUP
-  EXPECT_TRUE(run(io, sink.reopen()).ok());
+  EXPECT_TRUE(run(io, sink.reopen_file()).ok());
   run(io, sink.deliver(b));
   EXPECT_EQ(slurp(d.path() / "events.ndjson.1"), a.ndjson());
   EXPECT_EQ(slurp(p), b.ndjson());
@@ -461,7 +294,7 @@ TEST(FileSink, FailedReopenIsReportedAndWritesResumeWhenThePathWorksAgain) {
   file_sink sink("files", plain(p), io.get_executor(), fast_retries());
   fs::remove_all(dir);
   std::ofstream(dir) << "a file where the directory was";
-  sf::state::status s = run(io, sink.reopen());
+  sf::state::status s = run(io, sink.reopen_file());
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.error().message, HasSubstr("not a directory"));
   asio::steady_timer fix(io, 150ms);
