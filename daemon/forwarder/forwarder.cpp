@@ -5,6 +5,7 @@
 #include "daemon/forwarder/delivery_window.hpp"
 #include "daemon/http/client.hpp"
 #include "daemon/keys/key_manager.hpp"
+#include "config/rfc3339.hpp"
 #include "daemon/log/logger.hpp"
 #include "daemon/retry/backoff.hpp"
 #include "daemon/runtime/notifier.hpp"
@@ -50,11 +51,13 @@ struct forwarder::impl {
   impl(asio::io_context& io, config::forwarder_config c, run_options o, std::vector<std::unique_ptr<sinks::sink>> s)
       : cfg(std::move(c)),
         opts(o),
+        tel(o.telemetry ? *o.telemetry : own_telemetry),
         sinks(std::move(s)),
         executor(io.get_executor()),
         stop(executor),
         client(executor, source_url(cfg.source), source_client_options(cfg.source)),
         api(client, cfg.source.team, source::api_key{cfg.source.key_id, cfg.source.key_secret.value}),
+        limiter(cfg.source.rate_limit_headroom),
         reader(api, limiter, stop, cfg.source, cfg.retry),
         keys(executor, cfg, api, stop),
         window(sinks.size(), cfg.buffer.max_events, cfg.buffer.max_bytes),
@@ -62,7 +65,19 @@ struct forwarder::impl {
         room_made(executor),
         page_delivered(executor) {
     if (sinks.empty()) throw std::runtime_error("no sinks configured");
-    api.on_response = [this](const http::response& res) { limiter.observe(res); };
+    api.on_response = [this](const http::response& res) {
+      limiter.observe(res);
+      tel.rate_limit_remaining = limiter.remaining();
+    };
+    api.on_exchange = [this](std::string_view target, unsigned status) {
+      tel.count_request(ops::endpoint_of(target), status);
+    };
+    api.on_token_minted = [this] {
+      if (!tel.authenticated_at) tel.authenticated_at = std::chrono::steady_clock::now();
+    };
+    tel.sinks.clear();
+    for (std::size_t i = 0; i < sinks.size(); ++i)
+      tel.sinks.push_back({std::string(sinks[i]->name()), i < cfg.sinks.size() ? cfg.sinks[i].type() : "other"});
     stop.on_stop([this] {
       client.cancel();
       page_ready.notify_all();
@@ -73,6 +88,30 @@ struct forwarder::impl {
     using kind = state::loaded_checkpoint::kind;
     if (loaded.what == kind::corrupt || loaded.what == kind::io_error) throw std::runtime_error(loaded.message);
     if (loaded.what == kind::loaded) committed = loaded.value;
+    note_checkpoint();
+  }
+
+  // Telemetry: plain assignments on the event-loop thread.
+  void note_checkpoint() {
+    tel.checkpoint_event_id = committed.event_id;
+    tel.checkpoint_events_total = committed.events_total;
+    if (auto ns = config::parse_rfc3339_ns(committed.event_timestamp))
+      tel.checkpoint_event_time = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(*ns)));
+  }
+  void note_buffer() {
+    const auto now = std::chrono::steady_clock::now();
+    tel.buffered_events = window.buffered_events();
+    tel.buffered_bytes = window.buffered_bytes();
+    for (std::size_t s = 0; s < sinks.size(); ++s) tel.set_pending(s, window.backlog(s), now);
+  }
+  void note_key() {
+    const auto& current = keys.credentials().current;
+    const std::string id = current ? current->id : cfg.source.key_id;
+    // A new key id after one was in use is a rotation that completed (the key manager switched `api`).
+    if (!tel.key_id.empty() && id != tel.key_id) ++tel.rotations["success"];
+    tel.key_id = id;
+    tel.key_issued_at = current ? current->issued_at : std::nullopt;
   }
 
   // The one poll loop: fetches pages in order while the window has room.
@@ -101,6 +140,10 @@ struct forwarder::impl {
       paused_for_room = false;
       auto fetched = co_await reader.fetch(target);
       if (!fetched) break;
+      ++tel.pages;
+      tel.events_received += fetched->batch.size();
+      tel.last_source_progress = std::chrono::steady_clock::now();
+      note_key();
       if (fetched->batch.empty()) {
         caught_up = true;
         if (opts.once) break;
@@ -111,6 +154,7 @@ struct forwarder::impl {
       last_id = std::string(fetched->batch.id(fetched->batch.size() - 1));
       target = fetched->next_target.value_or(reader.page_target(last_id));
       window.push(std::make_shared<const page>(std::move(*fetched)));
+      note_buffer();
       page_ready.notify_all();
     }
   }
@@ -128,6 +172,10 @@ struct forwarder::impl {
       const auto started = std::chrono::steady_clock::now();
       auto report = co_await sink.deliver(next->batch);
       window.delivered(s);
+      const auto finished = std::chrono::steady_clock::now();
+      tel.delivered(s, report.stored + report.duplicates, report.duplicates, report.dead_lettered,
+                    std::chrono::duration<double>(finished - started).count(), finished);
+      note_buffer();
       page_delivered.notify_all();
       log::debug("batch delivered",
                  {{"sink", sink.name()}, {"events", next->batch.size()}, {"stored", report.stored},
@@ -143,6 +191,7 @@ struct forwarder::impl {
     for (;;) {
       auto released = window.pop_delivered();
       if (released.newest) {
+        note_buffer();
         room_made.notify_all();
         const auto& batch = released.newest->batch;
         state::checkpoint next = committed;
@@ -183,6 +232,7 @@ struct forwarder::impl {
     }
     totals.events += next.events_total - committed.events_total;
     committed = next;
+    note_checkpoint();
     ++commits;
     log_progress(false);
   }
@@ -232,6 +282,7 @@ struct forwarder::impl {
     bool keys_done = false;
     // The key is chosen (and a rotation a crash interrupted is finished) before the first page is asked for.
     co_await keys.start();
+    note_key();
     spawn(keys.run(), "key rotation", [&] { keys_done = true; });
     lanes_running = sinks.size();
     spawn(produce(), "poll", [this] {
@@ -260,6 +311,8 @@ struct forwarder::impl {
 
   config::forwarder_config cfg;
   run_options opts;
+  ops::telemetry own_telemetry;
+  ops::telemetry& tel;
   std::vector<std::unique_ptr<sinks::sink>> sinks;
   asio::any_io_executor executor;
   runtime::stopper stop;

@@ -88,4 +88,15 @@ std::optional<std::chrono::milliseconds> requested_wait(const rate_limit_headers
   return std::nullopt;
 }
 
+std::optional<std::chrono::milliseconds> pacing_wait(const rate_limit_headers& h, std::int64_t now_unix_ms,
+                                                     std::int64_t headroom, const rate_limit_bounds& bounds) {
+  auto remaining = parse_unsigned(h.remaining);
+  auto reset = parse_unsigned(h.reset);
+  if (!remaining || !reset || *remaining == 0 || *remaining > headroom) return std::nullopt;
+  if (*reset > std::numeric_limits<std::int64_t>::max() / 1000) return bounds.max_wait;
+  const std::int64_t until_reset = *reset * 1000 - now_unix_ms;
+  if (until_reset <= 0) return std::nullopt;  // the period is over: the budget is back
+  return std::min(std::chrono::milliseconds(until_reset / (*remaining + 1)), bounds.max_wait);
+}
+
 }  // namespace sf::retry

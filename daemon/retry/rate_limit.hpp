@@ -27,6 +27,12 @@ struct rate_limit_bounds {
 std::optional<std::chrono::milliseconds> requested_wait(const rate_limit_headers& h, std::int64_t now_unix_ms,
                                                         bool throttled, const rate_limit_bounds& bounds = {});
 
+// Pacing ahead of the limit: when X-RateLimit-Remaining has fallen to `headroom` or below (but is not yet 0),
+// the requests left are spread evenly over the time until X-RateLimit-Reset, so a long backfill or catch-up
+// never runs into 429s and leaves the other users of the same service user some budget. nullopt: no pacing.
+std::optional<std::chrono::milliseconds> pacing_wait(const rate_limit_headers& h, std::int64_t now_unix_ms,
+                                                     std::int64_t headroom, const rate_limit_bounds& bounds = {});
+
 // Parses a decimal unsigned integer (no sign, no spaces inside), nullopt otherwise.
 std::optional<std::int64_t> parse_unsigned(std::string_view s);
 

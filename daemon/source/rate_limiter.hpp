@@ -14,6 +14,8 @@ class rate_limiter {
   using clock = std::chrono::steady_clock;
 
   // Reads a response's headers; a 429 or an exhausted budget pushes `not_before` forward.
+  explicit rate_limiter(std::int64_t headroom = 100) : headroom_(headroom) {}
+
   void observe(const http::response& res) {
     auto field = [&](std::string_view name) -> std::string_view {
       auto it = res.find(name);
@@ -24,7 +26,9 @@ class rate_limiter {
     if (auto rem = retry::parse_unsigned(h.remaining)) remaining_ = *rem;
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch()).count();
-    if (auto wait = retry::requested_wait(h, now_ms, res.result_int() == 429)) {
+    auto wait = retry::requested_wait(h, now_ms, res.result_int() == 429);
+    if (!wait) wait = retry::pacing_wait(h, now_ms, headroom_);
+    if (wait) {
       const auto until = clock::now() + *wait;
       if (until > not_before_) not_before_ = until;
       last_wait_ = *wait;
@@ -41,6 +45,7 @@ class rate_limiter {
  private:
   clock::time_point not_before_{};
   std::optional<std::int64_t> remaining_;
+  std::int64_t headroom_;
   std::chrono::milliseconds last_wait_{0};
 };
 

@@ -194,3 +194,26 @@ TEST(ParseUnsigned, DigitsOnly) {
 
 }  // namespace
 }  // namespace sf::retry
+
+TEST(PacingWait, SpreadsTheLastRequestsOverTheTimeToReset) {
+  using namespace std::chrono;
+  const std::int64_t now_ms = 1'700'000'000'000;
+  sf::retry::rate_limit_headers h{};
+  h.remaining = "9";
+  h.reset = "1700000100";  // 100 s from now
+  auto w = sf::retry::pacing_wait(h, now_ms, 100);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(*w, milliseconds(10'000)) << "9 requests left over 100 s: one every 10 s";
+  h.remaining = "500";
+  EXPECT_FALSE(sf::retry::pacing_wait(h, now_ms, 100)) << "plenty of budget: no pacing";
+  h.remaining = "0";
+  EXPECT_FALSE(sf::retry::pacing_wait(h, now_ms, 100)) << "an exhausted budget is requested_wait's case";
+  h.remaining = "5";
+  h.reset = "1699999000";
+  EXPECT_FALSE(sf::retry::pacing_wait(h, now_ms, 100)) << "a reset in the past means the budget is back";
+  h.reset = "99999999999999999";
+  ASSERT_TRUE(sf::retry::pacing_wait(h, now_ms, 100));
+  EXPECT_EQ(*sf::retry::pacing_wait(h, now_ms, 100), hours(1)) << "absurd resets are clamped";
+  h.reset = "";
+  EXPECT_FALSE(sf::retry::pacing_wait(h, now_ms, 100));
+}
