@@ -35,5 +35,6 @@ void configure_logging(const config::forwarder_config& cfg);
 extern const command run_command;
 extern const command check_config_command;
 extern const command rotate_key_command;
+extern const command status_command;
 
 }  // namespace sf::commands

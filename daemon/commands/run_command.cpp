@@ -2,6 +2,10 @@
 #include "daemon/commands/command.hpp"
 #include "daemon/forwarder/forwarder.hpp"
 #include "daemon/log/logger.hpp"
+#include "daemon/ops/http_endpoint.hpp"
+#include "daemon/ops/routes.hpp"
+#include "daemon/ops/systemd_notify.hpp"
+#include "daemon/ops/telemetry.hpp"
 #include "daemon/state/state_dir.hpp"
 #include "sinks/factory.hpp"
 
@@ -28,15 +32,32 @@ int run(const cli_args& args) {
     return exit_runtime;
   }
   boost::asio::io_context io(1);
+  ops::telemetry telemetry;
   std::unique_ptr<forwarder::forwarder> fwd;
+  std::unique_ptr<ops::http_endpoint> endpoint;
   try {
     auto sinks = sinks::make_sinks(cfg, io.get_executor());
-    fwd = std::make_unique<forwarder::forwarder>(io, cfg, forwarder::run_options{args.has("--once")},
+    fwd = std::make_unique<forwarder::forwarder>(io, cfg, forwarder::run_options{args.has("--once"), &telemetry},
                                                  std::move(sinks));
+    if (!cfg.http.listen.empty()) {
+      const auto window = cfg.http.ready_window;
+      endpoint = std::make_unique<ops::http_endpoint>(
+          io.get_executor(), cfg.http.listen, [&telemetry, window](std::string_view method, std::string_view target) {
+            return ops::route(telemetry, window, method, target, std::chrono::system_clock::now(),
+                              std::chrono::steady_clock::now());
+          });
+      log::info("serving /healthz, /readyz and /metrics",
+                {{"listen", cfg.http.listen}, {"port", static_cast<std::int64_t>(endpoint->port())}});
+    }
   } catch (const std::exception& e) {
     log::error("cannot start", {{"error", e.what()}});
     return exit_runtime;
   }
+  if (endpoint) endpoint->start();
+  // READY=1 waits for the first authentication; WATCHDOG=1 comes from this event loop, so a stuck loop is
+  // restarted by systemd.
+  ops::systemd_notifier notifier(io.get_executor(), telemetry);
+  notifier.start();
 
   int exit_code = exit_ok;
   int signals_seen = 0;
@@ -54,6 +75,8 @@ int run(const cli_args& args) {
       log::info("stopping: finishing the batch in flight",
                 {{"signal", signo},
                  {"grace_s", std::chrono::duration_cast<std::chrono::seconds>(cfg.shutdown_grace).count()}});
+      telemetry.stopping = true;
+      notifier.stopping();
       fwd->request_stop();
       grace.expires_after(cfg.shutdown_grace);
       grace.async_wait([&](const boost::system::error_code& gec) {
@@ -77,6 +100,12 @@ int run(const cli_args& args) {
     }
     signals.cancel();
     grace.cancel();
+    if (!telemetry.stopping) {
+      telemetry.stopping = true;
+      notifier.stopping();
+    }
+    notifier.stop();
+    if (endpoint) endpoint->stop();
   });
   io.run();
   return exit_code;

@@ -76,8 +76,12 @@ struct forwarder::impl {
       if (!tel.authenticated_at) tel.authenticated_at = std::chrono::steady_clock::now();
     };
     tel.sinks.clear();
-    for (std::size_t i = 0; i < sinks.size(); ++i)
-      tel.sinks.push_back({std::string(sinks[i]->name()), i < cfg.sinks.size() ? cfg.sinks[i].type() : "other"});
+    for (std::size_t i = 0; i < sinks.size(); ++i) {
+      ops::sink_telemetry st;
+      st.name = sinks[i]->name();
+      st.type = i < cfg.sinks.size() ? cfg.sinks[i].type() : "other";
+      tel.sinks.push_back(std::move(st));
+    }
     stop.on_stop([this] {
       client.cancel();
       page_ready.notify_all();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "daemon/ops/telemetry.hpp"
 #include "sinks/sink.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -14,6 +15,7 @@ namespace sf::forwarder {
 
 struct run_options {
   bool once = false;  // stop once caught up (the first empty page) instead of polling forever
+  ops::telemetry* telemetry = nullptr;  // counters for /metrics, /readyz and systemd (the forwarder's own if null)
 };
 
 struct run_totals {

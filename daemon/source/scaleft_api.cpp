@@ -74,8 +74,10 @@ boost::asio::awaitable<api_result> scaleft_api::mint_token() {
   req.body() = std::move(body);
   // Never co_await inside a braced initializer or ?: : GCC 12 destroys such temporaries twice.
   api_result r;
+  const std::string target(req.target());
   r.exchange = co_await client_.send(std::move(req));
   if (r.exchange.ok() && on_response) on_response(r.exchange.res);
+  if (on_exchange) on_exchange(target, r.status());
   if (!r.ok()) co_return r;
   std::string token, why;
   std::int64_t expires_ns = 0;
@@ -90,6 +92,7 @@ boost::asio::awaitable<api_result> scaleft_api::mint_token() {
   token_expiry_ = clock::time_point(std::chrono::duration_cast<clock::duration>(std::chrono::nanoseconds(expires_ns)));
   if (token_expiry_ <= token_minted_) token_expiry_ = token_minted_ + std::chrono::seconds(60);  // a skewed clock
   ++tokens_minted_;
+  if (on_token_minted) on_token_minted();
   log::debug("minted a bearer token",
              {{"key_id", key_.id},
               {"expires_in_s", std::chrono::duration_cast<std::chrono::seconds>(token_expiry_ - token_minted_).count()}});
@@ -116,6 +119,7 @@ boost::asio::awaitable<api_result> scaleft_api::send(http::request req) {
     api_result r;
     r.exchange = co_await client_.send(std::move(copy));
     if (r.exchange.ok() && on_response) on_response(r.exchange.res);
+    if (on_exchange) on_exchange(std::string_view(req.target()), r.status());
     if (r.status() == 401 && attempt == 0) {
       log::info("the API refused our bearer token; minting a new one", {{"target", std::string_view(req.target())}});
       token_.clear();

@@ -47,6 +47,10 @@ class scaleft_api {
 
   // Called after every response (success or not) with its headers: the rate-limit tracker listens here.
   std::function<void(const http::response&)> on_response;
+  // Called after every exchange, minting included, with the request target and the HTTP status (0: no
+  // answer), and after every successful mint: metrics and readiness listen here.
+  std::function<void(std::string_view target, unsigned status)> on_exchange;
+  std::function<void()> on_token_minted;
 
  private:
   boost::asio::awaitable<api_result> mint_token();

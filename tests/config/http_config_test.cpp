@@ -54,8 +54,8 @@ TEST(HttpConfig, EmptyListenTurnsTheEndpointOff) {
 }
 
 TEST(HttpConfig, BadAddressesAreReportedWithTheirLine) {
-  for (const char* bad : {"9464", "127.0.0.1:99999", "127.0.0.1:", "metrics.example.com:9464", "::1:9464",
-                          "127.0.0.1:94x"}) {
+  for (const char* bad :
+       {"9464", "127.0.0.1:99999", "127.0.0.1:", "metrics.example.com:9464", "::1:9464", "127.0.0.1:94x"}) {
     auto r = load(file_with(std::string("http:\n  listen: \"") + bad + "\"\n"));
     ASSERT_FALSE(r.config) << bad;
     EXPECT_THAT(all_errors(r), HasSubstr("test.yaml:11: http.listen: '" + std::string(bad) + "'")) << bad;

@@ -1,0 +1,101 @@
+// The daemon's telemetry: plain counters and gauges that /metrics, /readyz and systemd STATUS= read.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sf::ops {
+
+using steady_time = std::chrono::steady_clock::time_point;
+using sys_time = std::chrono::system_clock::time_point;
+
+// Batch delivery latency in seconds. Bounds span a local fsync (ms) to an Elasticsearch outage (minutes).
+struct latency_histogram {
+  static constexpr std::array<double, 13> bounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                    1,     2.5,  5,     10,   30,  60};
+  std::array<std::uint64_t, bounds.size()> buckets{};  // per bound, not cumulative (rendering sums them)
+  std::uint64_t count = 0;
+  double sum = 0;
+  void observe(double seconds);
+};
+
+struct sink_telemetry {
+  std::string name;
+  std::string type;                  // "file" or "elasticsearch"
+  std::uint64_t events_shipped = 0;  // stored, or already stored (duplicates count as delivered)
+  std::uint64_t duplicates = 0;
+  std::uint64_t dead_lettered = 0;
+  std::uint64_t batches = 0;
+  latency_histogram latency;
+  std::uint64_t pending_pages = 0;  // fetched pages this sink has not delivered yet
+  std::optional<steady_time> last_delivery;
+  std::optional<steady_time> waiting_since;  // when pending_pages last went from 0 to more
+};
+
+// Updated on the event-loop thread only, by the forwarder and the source, so no locks are needed.
+struct telemetry {
+  explicit telemetry(steady_time started = std::chrono::steady_clock::now()) : started_at(started) {}
+
+  steady_time started_at;
+  bool stopping = false;
+
+  // Source.
+  std::optional<steady_time> authenticated_at;      // the first successful authentication (token minted)
+  std::optional<steady_time> last_source_progress;  // a page (even an empty one) fetched and parsed
+  std::uint64_t events_received = 0;
+  std::uint64_t pages = 0;
+  std::map<std::pair<std::string, unsigned>, std::uint64_t> requests;  // (endpoint, status); 0 = no answer
+  std::optional<std::int64_t> rate_limit_remaining;
+
+  // Checkpoint.
+  std::string checkpoint_event_id;
+  std::optional<sys_time> checkpoint_event_time;  // timestamp of the last committed event
+  std::uint64_t checkpoint_events_total = 0;
+
+  // Key (optional: known when key rotation keeps credentials.json, or the key list was read).
+  std::string key_id;
+  std::optional<sys_time> key_issued_at;
+  std::optional<sys_time> key_expires_at;
+  std::map<std::string, std::uint64_t> rotations = {{"success", 0}, {"failure", 0}};
+
+  // Memory held between source and sinks.
+  std::uint64_t buffered_events = 0;
+  std::uint64_t buffered_bytes = 0;
+
+  std::vector<sink_telemetry> sinks;
+
+  void count_request(std::string_view endpoint, unsigned status) {
+    ++requests[{std::string(endpoint), status}];
+  }
+  void set_pending(std::size_t sink, std::uint64_t pages, steady_time now);
+  void delivered(std::size_t sink, std::uint64_t shipped, std::uint64_t duplicates, std::uint64_t dead,
+                 double seconds, steady_time now);
+};
+
+// The endpoint label of a ScaleFT API request target: a fixed set, so that ids never become label values.
+std::string_view endpoint_of(std::string_view target);
+
+// The Prometheus text exposition (version 0.0.4) of `t` at wall-clock `now` and monotonic `mono`.
+std::string render_prometheus(const telemetry& t, sys_time now, steady_time mono);
+
+struct readiness {
+  bool ready = false;
+  std::string reason;        // why not, for people
+  std::string json() const;  // {"ready":..,"reason":..}
+};
+
+// Ready when authenticated, the source made progress within `window`, and every sink that has pages waiting
+// delivered one within `window` (a sink with nothing to do is not stalled).
+readiness check_ready(const telemetry& t, steady_time now, std::chrono::milliseconds window);
+
+// One line for systemd's STATUS=: what the daemon is doing, for `systemctl status`.
+std::string status_line(const telemetry& t, sys_time now);
+
+}  // namespace sf::ops
