@@ -34,9 +34,11 @@ int run(const cli_args& args) {
   boost::asio::io_context io(1);
   ops::telemetry telemetry;
   std::unique_ptr<forwarder::forwarder> fwd;
+  std::vector<sinks::sink*> sink_list;  // for SIGHUP; the forwarder owns them and outlives io.run()
   std::unique_ptr<ops::http_endpoint> endpoint;
   try {
     auto sinks = sinks::make_sinks(cfg, io.get_executor());
+    for (const auto& s : sinks) sink_list.push_back(s.get());
     fwd = std::make_unique<forwarder::forwarder>(io, cfg, forwarder::run_options{args.has("--once"), &telemetry},
                                                  std::move(sinks));
     if (!cfg.http.listen.empty()) {
@@ -89,6 +91,25 @@ int run(const cli_args& args) {
   };
   wait_signal();
 
+  // SIGHUP (logrotate's postrotate): every sink reopens its files; sinks order this with their writes.
+  boost::asio::signal_set hangup(io, SIGHUP);
+  std::function<void()> wait_hangup = [&] {
+    hangup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      log::info("SIGHUP: reopening the sink files", {{"sinks", sink_list.size()}});
+      boost::asio::co_spawn(
+          io,
+          [&]() -> boost::asio::awaitable<void> {
+            for (sinks::sink* s : sink_list) co_await s->reopen();
+          },
+          [](std::exception_ptr ep) {
+            if (ep) log::error("SIGHUP: reopening the sinks failed");
+          });
+      wait_hangup();
+    });
+  };
+  wait_hangup();
+
   boost::asio::co_spawn(io, fwd->run(), [&](std::exception_ptr ep, forwarder::run_totals) {
     if (ep) {
       try {
@@ -99,6 +120,7 @@ int run(const cli_args& args) {
       exit_code = exit_runtime;
     }
     signals.cancel();
+    hangup.cancel();
     grace.cancel();
     if (!telemetry.stopping) {
       telemetry.stopping = true;
