@@ -1,0 +1,382 @@
+#!/usr/bin/python3
+"""End-to-end benchmark: scaleft-sim -> scaleft-forwarder run --once -> file / es-sim, against a fetch-only baseline.
+
+For each case the simulator is started once (pre-loading is the slow part) and reused by every run; each run
+gets a fresh state_dir and output. A run is the baseline walk and the forwarder, one after the other, so the
+ratio of their wall times is measured under the same machine load. CPU and peak RSS of a child come from
+wait4() (ru_utime + ru_stime, ru_maxrss). Results go to RESULTS_DIR/e2e-<UTC time>.json.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+from harness import Process, wait_until  # noqa: E402  (the e2e harness: processes and bounded waits)
+
+CASES = {
+    "a": {"title": "file sink, plain", "sink": "file", "compression": "none"},
+    "b": {"title": "file sink, zstd", "sink": "file", "compression": "zstd"},
+    "c": {"title": "es-sim, no compression", "sink": "es", "compression": "none"},
+    "d": {"title": "es-sim, gzip", "sink": "es", "compression": "gzip"},
+}
+
+
+class Simulator:
+    """scaleft-sim or es-sim started through its port file, with a start-up wait fit for 1M events."""
+
+    def __init__(self, argv, workdir, name, timeout):
+        self.port_file = os.path.join(workdir, f"{name}.port")
+        self.process = Process(argv + ["--listen", "127.0.0.1:0", "--port-file", self.port_file],
+                               os.path.join(workdir, f"{name}.log"))
+        self.url = wait_until(self._read_url, timeout, f"{name} to listen", interval=0.1)
+
+    def _read_url(self):
+        if not self.process.alive():
+            raise RuntimeError(f"simulator exited early:\n{self.process.output()[-2000:]}")
+        try:
+            with open(self.port_file) as f:
+                return f.read().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def request(self, path, method="GET", body=None):
+        req = urllib.request.Request(self.url + path, data=body, method=method)
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.read()
+
+    def close(self):
+        self.process.close()
+
+
+def run_measured(argv, log_path, timeout):
+    """Runs argv to completion; returns (exit status, wall s, user+sys CPU s, peak RSS bytes)."""
+    with open(log_path, "ab") as log:
+        started = time.monotonic()
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = started + timeout
+        while True:
+            pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+            if pid == proc.pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                raise RuntimeError(f"{argv[0]} did not finish within {timeout}s (see {log_path})")
+            time.sleep(0.005)
+        wall = time.monotonic() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024
+
+
+def write_config(path, sim, creds, state_dir, sink_yaml, poll_interval="1s"):
+    with open(os.path.join(creds, "log-forwarder.key_id")) as f:
+        key_id = f.read().strip()
+    with open(path, "w") as f:
+        f.write(f"""source:
+  url: {sim.url}
+  team: acme
+  service_user: log-forwarder
+  key_id: {key_id}
+  key_secret_file: {os.path.join(creds, "log-forwarder.key_secret")}
+  page_size: 1000
+  poll_interval: {poll_interval}
+  request_timeout: 30s
+state_dir: {state_dir}
+sinks:
+{sink_yaml}
+log:
+  level: info
+  format: json
+http:
+  listen: ""
+""")
+
+
+def sink_yaml(case, out_dir, es_url):
+    if case["sink"] == "file":
+        return (f"  - name: archive\n    type: file\n    path: {os.path.join(out_dir, 'audit.ndjson')}\n"
+                f"    compression: {case['compression']}\n")
+    return (f"  - name: elk\n    type: elasticsearch\n    url: {es_url}\n    data_stream: logs-scaleft.audit-default\n"
+            f"    compression: {case['compression']}\n")
+
+
+def checkpoint_events(state_dir):
+    with open(os.path.join(state_dir, "checkpoint.json")) as f:
+        return json.load(f).get("events_total", 0)
+
+
+def verify_output(case, out_dir, es, expected):
+    """Every event must have arrived: a benchmark of a forwarder that drops events measures nothing."""
+    if case["sink"] == "file":
+        path = os.path.join(out_dir, "audit.ndjson")
+        if case["compression"] == "none":
+            lines = 0
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    lines += chunk.count(b"\n")
+            return lines
+        if shutil.which("zstd"):
+            out = subprocess.run(["zstd", "-dc", path], stdout=subprocess.PIPE, check=True).stdout
+            return out.count(b"\n")
+        return expected if os.path.getsize(path) > 0 else 0
+    state = json.loads(es.request("/_sim/state"))
+    return sum(state.get("documents", {}).values())
+
+
+def summarize(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
+
+
+def machine_info():
+    info = {"nproc": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            info["mem_total_kib"] = int(f.readline().split()[1])
+    except OSError:
+        pass
+    return info
+
+
+def git_commit():
+    try:
+        return subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "HEAD"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def run_case(key, args, work):
+    case = CASES[key]
+    case_dir = tempfile.mkdtemp(prefix=f"case-{key}-", dir=work)
+    creds = os.path.join(case_dir, "creds")
+    os.makedirs(creds)
+    t0 = time.monotonic()
+    sim = Simulator([args.scaleft_sim, "--team", "acme", "--seed", "7", "--events", str(args.events),
+                     "--credentials-dir", creds, "--rate-limit", "1000000"], case_dir, "scaleft-sim",
+                    timeout=max(60, args.events / 20000))
+    preload_s = time.monotonic() - t0
+    es = None
+    try:
+        if case["sink"] == "es":
+            es = Simulator([args.es_sim], case_dir, "es-sim", timeout=30)
+        runs = []
+        for i in range(args.runs):
+            run_dir = os.path.join(case_dir, f"run-{i}")
+            out_dir = os.path.join(run_dir, "out")
+            state_dir = os.path.join(run_dir, "state")
+            os.makedirs(out_dir)
+            if es is not None:
+                es.request("/_sim/data", method="DELETE")
+            cfg = os.path.join(run_dir, "forwarder.yaml")
+            write_config(cfg, sim, creds, state_dir, sink_yaml(case, out_dir, es.url if es else ""))
+            with open(os.path.join(creds, "log-forwarder.key_id")) as f:
+                key_id = f.read().strip()
+            rc, b_wall, b_cpu, b_rss = run_measured(
+                [args.fetch_baseline, sim.url, "acme", key_id, os.path.join(creds, "log-forwarder.key_secret"),
+                 "1000"], os.path.join(run_dir, "baseline.log"), args.timeout)
+            if rc != 0:
+                raise RuntimeError(f"fetch baseline failed ({rc}): see {run_dir}/baseline.log")
+            rc, f_wall, f_cpu, f_rss = run_measured([args.forwarder, "run", "--config", cfg, "--once"],
+                                                    os.path.join(run_dir, "forwarder.log"), args.timeout)
+            if rc != 0:
+                with open(os.path.join(run_dir, "forwarder.log")) as f:
+                    tail = f.read()[-2000:]
+                raise RuntimeError(f"case {key}: the forwarder exited {rc}:\n{tail}")
+            committed = checkpoint_events(state_dir)
+            arrived = verify_output(case, out_dir, es, args.events)
+            if committed != args.events or arrived != args.events:
+                raise RuntimeError(f"case {key}: {args.events} events expected, checkpoint says {committed}, "
+                                   f"the sink holds {arrived}")
+            run = {"wall_s": f_wall, "cpu_s": f_cpu, "peak_rss_bytes": f_rss, "baseline_wall_s": b_wall,
+                   "baseline_cpu_s": b_cpu, "baseline_peak_rss_bytes": b_rss,
+                   "events_per_s": args.events / f_wall,
+                   "cpu_us_per_event": f_cpu / args.events * 1e6,
+                   "wall_ratio_to_baseline": f_wall / b_wall,
+                   "loadavg_1m": os.getloadavg()[0]}
+            runs.append(run)
+            print(f"  case {key} run {i + 1}/{args.runs}: {run['events_per_s']:,.0f} ev/s, "
+                  f"{run['cpu_us_per_event']:.2f} us CPU/ev, peak RSS {f_rss / 2**20:.1f} MiB, "
+                  f"wall {f_wall:.2f}s vs baseline {b_wall:.2f}s (x{run['wall_ratio_to_baseline']:.2f}), "
+                  f"load {run['loadavg_1m']:.1f}", flush=True)
+            if not args.keep:
+                shutil.rmtree(run_dir, ignore_errors=True)
+        metrics = {}
+        for m in ("events_per_s", "cpu_us_per_event", "peak_rss_bytes", "wall_ratio_to_baseline", "wall_s",
+                  "baseline_wall_s", "baseline_cpu_s"):
+            metrics[m] = summarize([r[m] for r in runs])
+        metrics["cpu_s_per_million_events"] = summarize([r["cpu_s"] / args.events * 1e6 for r in runs])
+        return {"case": key, "title": case["title"], "events": args.events, "page_size": 1000,
+                "simulator_preload_s": preload_s, "metrics": metrics, "runs": runs}
+    finally:
+        if es is not None:
+            es.close()
+        sim.close()
+        if not args.keep:
+            shutil.rmtree(case_dir, ignore_errors=True)
+
+
+def proc_sample(pid):
+    """(user+sys CPU seconds, VmRSS bytes, VmHWM bytes) of a running process, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    rss = hwm = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) * 1024
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1]) * 1024
+    return cpu, rss, hwm
+
+
+def run_idle(args, work):
+    """A forwarder caught up with both sinks, polling every second, watched for `idle_seconds`."""
+    idle_dir = tempfile.mkdtemp(prefix="idle-", dir=work)
+    creds = os.path.join(idle_dir, "creds")
+    os.makedirs(creds)
+    events = 10000
+    sim = Simulator([args.scaleft_sim, "--team", "acme", "--seed", "7", "--events", str(events),
+                     "--credentials-dir", creds], idle_dir, "scaleft-sim", timeout=60)
+    es = Simulator([args.es_sim], idle_dir, "es-sim", timeout=30)
+    fwd = None
+    try:
+        state_dir = os.path.join(idle_dir, "state")
+        out_dir = os.path.join(idle_dir, "out")
+        cfg = os.path.join(idle_dir, "forwarder.yaml")
+        sinks = sink_yaml(CASES["a"], out_dir, "") + sink_yaml(CASES["d"], out_dir, es.url)
+        write_config(cfg, sim, creds, state_dir, sinks, poll_interval="1s")
+        fwd = Process([args.forwarder, "run", "--config", cfg], os.path.join(idle_dir, "forwarder.log"))
+
+        def caught_up():
+            if not fwd.alive():
+                raise RuntimeError(f"the idle forwarder exited:\n{fwd.output()[-2000:]}")
+            try:
+                return checkpoint_events(state_dir) == events
+            except (OSError, ValueError):
+                return False
+
+        wait_until(caught_up, 120, "the idle forwarder to catch up", interval=0.1)
+        time.sleep(2)  # let the last flush and the first empty polls pass
+        requests_before = json.loads(sim.request("/_sim/state"))["requests"]
+        cpu0, rss0, _ = proc_sample(fwd.proc.pid)
+        t0 = time.monotonic()
+        time.sleep(args.idle_seconds)
+        cpu1, rss1, hwm = proc_sample(fwd.proc.pid)
+        elapsed = time.monotonic() - t0
+        requests_after = json.loads(sim.request("/_sim/state"))["requests"]
+        polls = (sum(requests_after.get("audits", {}).values()) - sum(requests_before.get("audits", {}).values()))
+        fwd.signal(signal.SIGTERM)
+        rc = fwd.wait(30)
+        if rc != 0:
+            raise RuntimeError(f"the idle forwarder exited {rc} on SIGTERM")
+        result = {"seconds": elapsed, "cpu_s": cpu1 - cpu0, "cpu_percent": (cpu1 - cpu0) / elapsed * 100,
+                  "rss_bytes_start": rss0, "rss_bytes_end": rss1, "peak_rss_bytes": hwm,
+                  "polls": polls, "sinks": ["file (plain)", "es-sim (gzip)"], "backlog_events": events}
+        print(f"  idle {elapsed:.0f}s: CPU {result['cpu_s']:.3f}s ({result['cpu_percent']:.3f} %), "
+              f"RSS {rss1 / 2**20:.1f} MiB (peak {hwm / 2**20:.1f} MiB), {polls} polls", flush=True)
+        return result
+    finally:
+        if fwd is not None:
+            fwd.close()
+        es.close()
+        sim.close()
+        if not args.keep:
+            shutil.rmtree(idle_dir, ignore_errors=True)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--bin-dir", required=True, help="the build folder (binaries are found below it)")
+    p.add_argument("--forwarder")
+    p.add_argument("--scaleft-sim")
+    p.add_argument("--es-sim")
+    p.add_argument("--fetch-baseline")
+    p.add_argument("--events", type=int, default=1_000_000)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--cases", default="abcd", help="which cases, e.g. 'ac'")
+    p.add_argument("--idle-seconds", type=float, default=60)
+    p.add_argument("--no-idle", action="store_true")
+    p.add_argument("--timeout", type=float, default=600, help="per forwarder or baseline run")
+    p.add_argument("--smoke", action="store_true", help="20,000 events, one run, a 3 s idle phase")
+    p.add_argument("--results-dir", default=os.path.join(here, "results"))
+    p.add_argument("--keep", action="store_true", help="keep the work folders (logs, outputs)")
+    p.add_argument("--micro-json", help="a Google Benchmark JSON file to reference in the results")
+    args = p.parse_args()
+    if args.smoke:
+        args.events, args.runs, args.idle_seconds = 20000, 1, 3
+    b = args.bin_dir
+    args.forwarder = args.forwarder or os.path.join(b, "daemon", "scaleft-forwarder")
+    args.scaleft_sim = args.scaleft_sim or os.path.join(b, "sim", "scaleft", "scaleft-sim")
+    args.es_sim = args.es_sim or os.path.join(b, "sim", "elasticsearch", "es-sim")
+    args.fetch_baseline = args.fetch_baseline or os.path.join(b, "bench", "fetch_baseline")
+    for exe in (args.forwarder, args.scaleft_sim, args.es_sim, args.fetch_baseline):
+        if not os.access(exe, os.X_OK):
+            p.error(f"not built: {exe}")
+
+    started = datetime.datetime.now(datetime.timezone.utc)
+    result = {"date": started.isoformat(timespec="seconds"), "command": " ".join([sys.executable] + sys.argv),
+              "git_commit": git_commit(), "machine": machine_info(), "loadavg_start": os.getloadavg(),
+              "events": args.events, "runs": args.runs, "cases": [], "smoke": args.smoke}
+    work = tempfile.mkdtemp(prefix="sf-bench-")
+    try:
+        for key in args.cases:
+            print(f"case {key}: {CASES[key]['title']}, {args.events:,} events, {args.runs} runs", flush=True)
+            result["cases"].append(run_case(key, args, work))
+        if not args.no_idle:
+            print(f"idle: {args.idle_seconds:.0f} s caught up, polling every second", flush=True)
+            result["idle"] = run_idle(args, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    result["loadavg_end"] = os.getloadavg()
+    if args.micro_json:
+        result["micro_benchmarks_file"] = os.path.basename(args.micro_json)
+    os.makedirs(args.results_dir, exist_ok=True)
+    name = ("smoke-" if args.smoke else "e2e-") + started.strftime("%Y%m%dT%H%M%SZ") + ".json"
+    path = os.path.join(args.results_dir, name)
+    with open(path, "w") as f:
+        json.dump(result, f, indent=2)
+    print_table(result)
+    print(f"results: {path}")
+    return 0
+
+
+def print_table(result):
+    print("\n| case | events/s | CPU us/event | CPU s per 1M | peak RSS MiB | wall / baseline |")
+    print("|---|---|---|---|---|---|")
+    for c in result["cases"]:
+        m = c["metrics"]
+
+        def f(name, scale=1.0, fmt="{:.2f}"):
+            s = m[name]
+            return (fmt.format(s["median"] * scale) + " (" + fmt.format(s["min"] * scale) + "-" +
+                    fmt.format(s["max"] * scale) + ")")
+        print(f"| ({c['case']}) {c['title']} | {f('events_per_s', fmt='{:,.0f}')} | {f('cpu_us_per_event')} | "
+              f"{f('cpu_s_per_million_events')} | {f('peak_rss_bytes', 1 / 2**20, '{:.1f}')} | "
+              f"{f('wall_ratio_to_baseline')} |")
+    if "idle" in result:
+        i = result["idle"]
+        print(f"\nidle: {i['cpu_percent']:.3f} % CPU, RSS {i['rss_bytes_end'] / 2**20:.1f} MiB "
+              f"(peak {i['peak_rss_bytes'] / 2**20:.1f} MiB), {i['polls']} polls in {i['seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
