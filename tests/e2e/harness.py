@@ -138,6 +138,9 @@ def ndjson_ids(path):
 
 
 def write_config(path, sim, state_dir, sinks_yaml, extra_source="", extra=""):
+    # Tests run forwarders side by side: no health endpoint on the shared default port unless asked for.
+    if "http:" not in extra:
+        extra += "http:\n  listen: \"\"\n"
     with open(path, "w") as f:
         f.write(f"""source:
   url: {sim.url}

@@ -137,7 +137,8 @@ class CommandLineTest(ForwarderTest):
         with open(self.config_path, "w") as f:
             f.write(f"source:\n  url: http://127.0.0.1:1\n  team: acme\n  key_id: k\n  key_secret: s\n"
                     f"  request_timeout: 1s\nstate_dir: {self.state_dir}\nretry:\n  initial_backoff: 50ms\n"
-                    f"  max_backoff: 200ms\nsinks:\n  - name: a\n    type: file\n    path: {self.tmp}/o.ndjson\n")
+                    f"  max_backoff: 200ms\nsinks:\n  - name: a\n    type: file\n    path: {self.tmp}/o.ndjson\n"
+                    f"http:\n  listen: \"\"\n")
         fwd = self.start_forwarder()
         wait_until(lambda: "retrying" in fwd.output(), 20, "a retry message")
         self.assertTrue(fwd.alive(), "a failing source does not end the daemon")
