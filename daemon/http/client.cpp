@@ -20,6 +20,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t read_chunk = 64 * 1024;
 
 struct client::impl {
   impl(asio::any_io_executor ex, url o, client_options opts)
@@ -109,6 +110,10 @@ struct client::impl {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options.max_response_bytes);
     if (req.method() == bhttp::verb::head) parser.skip(true);
+    // Beast reads at most the buffer's free capacity (512 bytes at least) per receive, and the parser moves
+    // body bytes out of the buffer, so an unreserved buffer stays small: a 350 KB page took ~700 recvmsg
+    // calls, each re-arming the stream's timer (timerfd_settime). 64 KiB is the most Beast reads at once.
+    if (buffer.capacity() < read_chunk) buffer.reserve(read_chunk);
     const std::size_t before = buffer.size();
     auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, tuple_awaitable);
     got_bytes = rn > 0 || buffer.size() > before || parser.got_some();
