@@ -162,7 +162,9 @@ std::string key_api::keys_path() const {
 }
 
 boost::asio::awaitable<list_result> key_api::list() {
-  auto r = co_await api_.get(keys_path());
+  // A named argument: GCC 12 may destroy a temporary passed to a coroutine twice.
+  std::string target = keys_path();
+  auto r = co_await api_.get(std::move(target));
   list_result out;
   static_cast<call_result&>(out) = describe(r);
   if (out.outcome != call_outcome::ok) co_return out;
@@ -203,7 +205,8 @@ boost::asio::awaitable<call_result> key_api::remove(const std::string& key_id) {
 }
 
 boost::asio::awaitable<call_result> key_api::probe() {
-  auto r = co_await api_.get(api_.team_path("/auditsV2?count=1"));
+  std::string target = api_.team_path("/auditsV2?count=1");
+  auto r = co_await api_.get(std::move(target));
   co_return describe(r);
 }
 

@@ -139,7 +139,9 @@ boost::asio::awaitable<void> key_manager::start() {
   }
   std::optional<key_candidate> chosen;
   bool settled = false;
-  for (const auto& c : startup_candidates(stored, configured)) {
+  // A named vector: GCC 12 mishandles a temporary range that lives across co_await.
+  const std::vector<key_candidate> candidates = startup_candidates(stored, configured);
+  for (const auto& c : candidates) {
     auto r = co_await verify(c.key);
     if (r.outcome == call_outcome::ok) {
       chosen = c;
