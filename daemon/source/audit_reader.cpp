@@ -122,7 +122,8 @@ boost::asio::awaitable<std::optional<std::string>> audit_reader::resolve_start()
   using kind = config::start_position::kind;
   if (source_.start_at.what == kind::oldest) co_return std::string();
   if (source_.start_at.what == kind::newest) {
-    auto page = co_await fetch(page_target("", true, 1));
+    std::string newest = page_target("", true, 1);  // a named argument: GCC 12 mishandles temporaries here
+    auto page = co_await fetch(newest);
     if (!page) co_return std::nullopt;
     co_return page->batch.empty() ? std::string() : std::string(page->batch.id(0));
   }
