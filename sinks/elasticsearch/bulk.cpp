@@ -186,29 +186,64 @@ int major_version(std::string_view version) {
   return major;
 }
 
+namespace {
+
+// Bytes one character takes in a JSON string, escaped as log::append_json_escaped does it.
+std::size_t escaped_char_size(unsigned char c) {
+  if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') return 2;
+  return c < 0x20 ? 6 : 1;
+}
+
+std::size_t escaped_size(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += escaped_char_size(c);
+  return n;
+}
+
+// Ids and index names almost never need escaping: append them whole, and fall back to the escaper only when
+// some character does (the per-character path was a tenth of the ES sink's CPU).
+void append_escaped(std::string& out, std::string_view s) {
+  if (escaped_size(s) == s.size())
+    out.append(s);
+  else
+    log::append_json_escaped(out, s);
+}
+
+constexpr std::string_view action_head = R"({"create":{"_index":")";
+constexpr std::string_view action_mid = R"(","_id":")";
+constexpr std::string_view action_tail = "\"}}\n";
+
+}  // namespace
+
 void append_action(std::string& out, std::string_view target, std::string_view id) {
-  out.append(R"({"create":{"_index":")");
-  log::append_json_escaped(out, target);
-  out.append(R"(","_id":")");
-  log::append_json_escaped(out, id);
-  out.append("\"}}\n");
+  out.append(action_head);
+  append_escaped(out, target);
+  out.append(action_mid);
+  append_escaped(out, id);
+  out.append(action_tail);
 }
 
 std::size_t item_bytes(std::string_view target, std::string_view id, std::string_view document) {
   // Escaping can only grow a string, so measure exactly rather than guess.
-  std::string action;
-  append_action(action, target, id);
-  return action.size() + document.size() + 1;
+  return action_head.size() + escaped_size(target) + action_mid.size() + escaped_size(id) +
+         action_tail.size() + document.size() + 1;
 }
 
 std::string encode_bulk_body(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
                              std::string_view target) {
+  // The action line's prefix up to the id is the same for every item: escape the target once.
+  std::string head(action_head);
+  append_escaped(head, target);
+  head.append(action_mid);
   std::string body;
   std::size_t total = 0;
-  for (auto i : items) total += batch.document(i).size() + batch.id(i).size() + target.size() + 40;
+  for (auto i : items)
+    total += head.size() + batch.id(i).size() + action_tail.size() + batch.document(i).size() + 1;
   body.reserve(total);
   for (auto i : items) {
-    append_action(body, target, batch.id(i));
+    body.append(head);
+    append_escaped(body, batch.id(i));
+    body.append(action_tail);
     body.append(batch.document(i)).push_back('\n');
   }
   return body;
