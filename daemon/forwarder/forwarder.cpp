@@ -13,6 +13,7 @@
 #include "daemon/source/audit_reader.hpp"
 #include "daemon/source/rate_limiter.hpp"
 #include "daemon/source/scaleft_api.hpp"
+#include "daemon/source/source_client.hpp"
 #include "daemon/state/checkpoint.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -29,24 +30,6 @@ namespace asio = boost::asio;
 using page = source::fetched_page;
 using page_ptr = std::shared_ptr<const page>;
 
-namespace {
-
-http::url source_url(const config::source_config& s) {
-  auto u = http::parse_url(s.url);
-  if (!u) throw std::runtime_error("source.url is not an http(s) URL: " + s.url);
-  return *u;
-}
-
-http::client_options source_client_options(const config::source_config& s) {
-  http::client_options o;
-  o.ca_file = s.ca_file;
-  o.timeout = s.request_timeout;
-  o.max_response_bytes = 64ull * 1024 * 1024;  // a 1000-event page is about 1-2 MB
-  return o;
-}
-
-}  // namespace
-
 struct forwarder::impl {
   impl(asio::io_context& io, config::forwarder_config c, run_options o, std::vector<std::unique_ptr<sinks::sink>> s)
       : cfg(std::move(c)),
@@ -55,7 +38,7 @@ struct forwarder::impl {
         sinks(std::move(s)),
         executor(io.get_executor()),
         stop(executor),
-        client(executor, source_url(cfg.source), source_client_options(cfg.source)),
+        client(executor, source::source_url(cfg.source), source::source_client_options(cfg.source)),
         api(client, cfg.source.team, source::api_key{cfg.source.key_id, cfg.source.key_secret.value}),
         limiter(cfg.source.rate_limit_headroom),
         reader(api, limiter, stop, cfg.source, cfg.retry),

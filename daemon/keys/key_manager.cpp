@@ -4,6 +4,7 @@
 #include "config/rfc3339.hpp"
 #include "daemon/keys/crash_point.hpp"
 #include "daemon/log/logger.hpp"
+#include "daemon/source/source_client.hpp"
 
 #include <fmt/format.h>
 
@@ -13,20 +14,6 @@
 namespace sf::keys {
 
 namespace {
-
-http::url source_url(const config::source_config& s) {
-  auto u = http::parse_url(s.url);
-  if (!u) throw std::runtime_error("source.url is not an http(s) URL: " + s.url);
-  return *u;
-}
-
-http::client_options client_options(const config::source_config& s) {
-  http::client_options o;
-  o.ca_file = s.ca_file;
-  o.timeout = s.request_timeout;
-  o.max_response_bytes = 4 * 1024 * 1024;
-  return o;
-}
 
 std::string time_text(sys_time t) {
   return config::format_rfc3339_ns(
@@ -70,7 +57,7 @@ key_manager::key_manager(boost::asio::any_io_executor ex, const config::forwarde
     : cfg_(cfg),
       forward_api_(forward_api),
       stop_(stop),
-      client_(ex, source_url(cfg.source), client_options(cfg.source)),
+      client_(ex, source::source_url(cfg.source), source::source_client_options(cfg.source, 4 * 1024 * 1024)),
       admin_(client_, cfg.source.team, forward_api.key()),
       keys_(admin_, cfg.source.service_user),
       store_(cfg.state_dir),
