@@ -36,5 +36,6 @@ extern const command run_command;
 extern const command check_config_command;
 extern const command rotate_key_command;
 extern const command status_command;
+extern const command backfill_command;
 
 }  // namespace sf::commands

@@ -1,0 +1,184 @@
+// backfill: ships every event of a past time window to the chosen sinks, resumable, beside the daemon.
+#include "config/rfc3339.hpp"
+#include "daemon/backfill/backfill.hpp"
+#include "daemon/backfill/report.hpp"
+#include "daemon/commands/command.hpp"
+#include "daemon/keys/credentials_store.hpp"
+#include "daemon/log/logger.hpp"
+#include "daemon/state/state_dir.hpp"
+#include "sinks/factory.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+namespace sf::commands {
+namespace {
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The sinks named by --sink (all when none), in configuration order. Empty with `error` on an unknown name.
+std::vector<config::sink_config> chosen_sinks(const config::forwarder_config& cfg,
+                                              const std::vector<std::string>& names, std::string& error) {
+  if (names.empty()) return cfg.sinks;
+  for (const auto& n : names) {
+    if (std::none_of(cfg.sinks.begin(), cfg.sinks.end(), [&](const auto& s) { return s.name == n; })) {
+      error = "no sink named '" + n + "' in the configuration";
+      return {};
+    }
+  }
+  std::vector<config::sink_config> out;
+  for (const auto& s : cfg.sinks)
+    if (std::find(names.begin(), names.end(), s.name) != names.end()) out.push_back(s);
+  return out;
+}
+
+int backfill(const cli_args& args) {
+  auto loaded = load_config_or_report(args);
+  if (!loaded) return exit_usage;
+  config::forwarder_config cfg = std::move(*loaded);
+  configure_logging(cfg);
+
+  const auto since_text = args.get("--since").value_or("");
+  const auto since = config::parse_rfc3339_ns(since_text);
+  if (!since) {
+    std::cerr << "scaleft-forwarder: --since needs an RFC 3339 time (e.g. 2024-05-01T00:00:00Z), got '"
+              << since_text << "'\n";
+    return exit_usage;
+  }
+  backfill::job_options opts;
+  opts.window.since_ns = *since;
+  if (auto until_text = args.get("--until")) {
+    auto until = config::parse_rfc3339_ns(*until_text);
+    if (!until) {
+      std::cerr << "scaleft-forwarder: --until needs an RFC 3339 time, got '" << *until_text << "'\n";
+      return exit_usage;
+    }
+    opts.window.until_ns = *until;
+    opts.until_spec = std::to_string(*until);
+  } else {
+    opts.window.until_ns = now_ns();
+    opts.until_spec = "now";
+  }
+  if (opts.window.until_ns <= opts.window.since_ns) {
+    std::cerr << "scaleft-forwarder: --until must be later than --since\n";
+    return exit_usage;
+  }
+  std::string error;
+  cfg.sinks = chosen_sinks(cfg, args.all("--sink"), error);
+  if (cfg.sinks.empty()) {
+    std::cerr << "scaleft-forwarder: " << (error.empty() ? "no sinks configured" : error) << "\n";
+    return exit_usage;
+  }
+  for (const auto& s : cfg.sinks) opts.sink_names.push_back(s.name);
+  opts.restart = args.has("--restart");
+
+  if (auto prepared = state::prepare_state_dir(cfg.state_dir); !prepared.ok()) {
+    std::cerr << "scaleft-forwarder: cannot use the state directory: " << prepared.result.error().message
+              << "\n";
+    return exit_runtime;
+  }
+  // With key rotation the live key is the one the daemon keeps in the state directory; the backfill only
+  // reads it (it never rotates: that stays the daemon's job).
+  if (cfg.key_rotation.enabled) {
+    auto creds = keys::credentials_store(cfg.state_dir).load();
+    if (creds.what == keys::loaded_credentials::kind::loaded && creds.value.current) {
+      cfg.source.key_id = creds.value.current->id;
+      cfg.source.key_secret.value = creds.value.current->secret;
+    }
+  }
+  opts.progress_file = std::filesystem::path(cfg.state_dir) / "backfill" /
+                       backfill::progress_file_name(opts.window.since_ns, opts.until_spec, opts.sink_names);
+
+  boost::asio::io_context io(1);
+  std::unique_ptr<backfill::job> job;
+  try {
+    auto sinks = sinks::make_sinks(cfg, io.get_executor());
+    job = std::make_unique<backfill::job>(io, cfg, opts, std::move(sinks));
+  } catch (const std::exception& e) {
+    log::error("cannot start the backfill", {{"error", e.what()}});
+    return exit_runtime;
+  }
+  backfill::progress_display display(isatty(STDERR_FILENO) == 1, stderr, std::chrono::seconds(5));
+  job->on_progress = [&display](const backfill::job_view& v) { display.update(v); };
+
+  int exit_code = exit_runtime;
+  int signals_seen = 0;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  boost::asio::steady_timer grace(io);
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      if (++signals_seen > 1) {
+        // The progress file is always whole (atomic rename): the next run continues from it.
+        std::_Exit(exit_runtime);
+      }
+      display.finish();
+      log::info("stopping the backfill after the batch in flight", {{"signal", signo}});
+      job->request_stop();
+      grace.expires_after(cfg.shutdown_grace);
+      grace.async_wait([](const boost::system::error_code& gec) {
+        if (!gec) std::_Exit(exit_runtime);
+      });
+      wait_signal();
+    });
+  };
+  wait_signal();
+
+  boost::asio::co_spawn(io, job->run(), [&](std::exception_ptr ep, backfill::job_result r) {
+    signals.cancel();
+    grace.cancel();
+    display.finish();
+    if (ep) {
+      try {
+        std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        log::error("the backfill failed", {{"error", e.what()}});
+      }
+      return;
+    }
+    std::cout << backfill::summary_text(r, cfg.source.page_size) << std::flush;
+    const auto& p = r.progress;
+    std::string per_sink;
+    for (const auto& s : p.per_sink)
+      per_sink += fmt::format("{}{}:stored={},duplicates={},dead_lettered={}", per_sink.empty() ? "" : " ",
+                              s.name, s.stored, s.duplicates, s.dead_lettered);
+    log::info(r.what == backfill::job_result::kind::completed ? "backfill complete" : "backfill interrupted",
+              {{"events", p.events},
+               {"pages", p.pages},
+               {"requests", p.requests},
+               {"search_requests", p.search_requests},
+               {"minimum_requests", backfill::minimum_requests(p.events, cfg.source.page_size)},
+               {"duration_s", p.elapsed_s},
+               {"events_per_s", p.elapsed_s > 0 ? static_cast<double>(p.events) / p.elapsed_s : 0.0},
+               {"sinks", per_sink}});
+    exit_code = r.what == backfill::job_result::kind::completed ? exit_ok : exit_runtime;
+  });
+  io.run();
+  return exit_code;
+}
+
+}  // namespace
+
+const command backfill_command{
+    "backfill",
+    "backfill --config FILE --since TIME [--until TIME] [--sink NAME]... [--restart]",
+    "ship the events of a past time window to the sinks (resumable; the daemon's checkpoint is not touched)",
+    {{"--config", true}, {"--since", true}, {"--until", true}, {"--sink", true, true}, {"--restart", false}},
+    backfill};
+
+}  // namespace sf::commands
