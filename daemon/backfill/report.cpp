@@ -76,8 +76,9 @@ void progress_display::update(const job_view& v) {
     if (!changed && drawn_ && now - last_ < std::chrono::milliseconds(250)) return;
     last_ = now;
     drawn_ = true;
-    // \r and "erase line": the line is redrawn in place.
-    std::fprintf(out_, "\r\033[K%s", progress_line(v).c_str());
+    // \r and "erase line": the line is redrawn in place. The cursor goes back to the line's start, so a log
+    // record written meanwhile (always longer than this line) replaces it instead of being glued to its end.
+    std::fprintf(out_, "\r\033[K%s\r", progress_line(v).c_str());
     std::fflush(out_);
     return;
   }
