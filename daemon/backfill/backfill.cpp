@@ -9,6 +9,7 @@
 #include "daemon/source/audit_reader.hpp"
 #include "daemon/source/rate_limiter.hpp"
 #include "daemon/source/scaleft_api.hpp"
+#include "daemon/source/source_client.hpp"
 #include "daemon/state/state_dir.hpp"
 
 #include <algorithm>
@@ -20,20 +21,6 @@ namespace asio = boost::asio;
 using source::fetched_page;
 
 namespace {
-
-http::url source_url(const config::source_config& s) {
-  auto u = http::parse_url(s.url);
-  if (!u) throw std::runtime_error("source.url is not an http(s) URL: " + s.url);
-  return *u;
-}
-
-http::client_options source_client_options(const config::source_config& s) {
-  http::client_options o;
-  o.ca_file = s.ca_file;
-  o.timeout = s.request_timeout;
-  o.max_response_bytes = 64ull * 1024 * 1024;
-  return o;
-}
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -55,7 +42,7 @@ struct job::impl {
         sinks(std::move(s)),
         executor(io.get_executor()),
         stop(executor),
-        client(executor, source_url(cfg.source), source_client_options(cfg.source)),
+        client(executor, source::source_url(cfg.source), source::source_client_options(cfg.source)),
         api(client, cfg.source.team, source::api_key{cfg.source.key_id, cfg.source.key_secret.value}),
         limiter(cfg.source.rate_limit_headroom),
         reader(api, limiter, stop, cfg.source, cfg.retry) {
