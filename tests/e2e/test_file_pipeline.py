@@ -94,6 +94,37 @@ class FilePipelineTest(ForwarderTest):
         self.assertIn("malformed audit page", out)
         self.assertIn("transient error", out)
 
+    def test_corrupt_checkpoint_is_reported_not_guessed(self):
+        sim = self.start_scaleft_sim(events=100)
+        write_config(self.config_path, sim, self.state_dir, self.file_sink())
+        os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
+        with open(os.path.join(self.state_dir, "checkpoint.json"), "w") as f:
+            f.write('{"version":1,"event_id":"abc",')  # torn by hand
+        fwd = self.start_forwarder()
+        self.assertEqual(fwd.wait(30), 1, "a corrupt checkpoint stops the start, with status 1")
+        out = fwd.output()
+        self.assertIn("checkpoint.json", out)
+        self.assertIn("start_at", out, "the message says how to recover")
+        self.assertFalse(os.path.exists(self.out) and ndjson_ids(self.out), "nothing was shipped from a guess")
+
+    def test_second_signal_exits_at_once_with_a_whole_checkpoint(self):
+        sim = self.start_scaleft_sim(events=20000)
+        write_config(self.config_path, sim, self.state_dir, self.file_sink(), extra="shutdown_grace: 30s\n")
+        fwd = self.start_forwarder()
+        wait_until(lambda: os.path.exists(os.path.join(self.state_dir, "checkpoint.json")), 30, "a checkpoint")
+        fwd.signal(signal.SIGTERM)
+        fwd.signal(signal.SIGTERM)
+        started = time.monotonic()
+        code = fwd.wait(10)
+        self.assertLess(time.monotonic() - started, 5, "the second signal does not wait for the grace")
+        self.assertIn(code, (0, 1))
+        cp = self.checkpoint()  # still whole JSON
+        ids = sim.event_ids()
+        self.assertIn(cp["event_id"], ids)
+        got = ndjson_ids(self.out)
+        self.assertTrue(set(ids[: ids.index(cp["event_id"]) + 1]) <= set(got),
+                        "every event up to the checkpoint is in the file")
+
     def test_state_and_secrets(self):
         sim = self.start_scaleft_sim(events=100)
         write_config(self.config_path, sim, self.state_dir, self.file_sink())
