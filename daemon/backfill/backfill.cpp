@@ -291,7 +291,10 @@ struct job::impl {
       if (f.before == b.size() && progress.events == 0) ++progress.search_requests;
       co_await deliver(f.batch);
       progress.cursor = std::string(b.id(b.size() - 1));
-      bool end = f.reached_until || b.size() < static_cast<std::size_t>(page_size());
+      // A short page ends the walk only when the window's newest event is unknown: the API promises an empty
+      // page at the end, not full pages before it, so with a known newest event we walk until we meet it.
+      bool end = f.reached_until ||
+                 (progress.last_id.empty() && b.size() < static_cast<std::size_t>(page_size()));
       if (!progress.last_id.empty()) {
         for (std::size_t i = 0; i < b.size() && !end; ++i) end = b.id(i) == progress.last_id;
       }
