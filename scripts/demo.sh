@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 build=${SF_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j"$(nproc)" --target scaleft-forwarder scaleft-sim
+echo "==> building (log: $build/build.log)"
+cmake --build "$build" -j"$(nproc)" --target scaleft-forwarder scaleft-sim >"$build/build.log" 2>&1 ||
+  { tail -n 40 "$build/build.log"; exit 1; }
 
 demo=$(mktemp -d /tmp/scaleft-forwarder-demo.XXXXXX)
 cleanup() { kill "${sim_pid:-}" "${fwd_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; }
