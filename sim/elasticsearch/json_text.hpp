@@ -1,14 +1,16 @@
 // Small helpers to write compact JSON text by hand (fast, and byte-for-byte what Elasticsearch sends).
 #pragma once
 
+#include "sim/common/json_string.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace sfsim::es {
 
-// Appends `s` as a JSON string literal, quotes included.
-void append_json_string(std::string& out, std::string_view s);
+// Appends `s` as a JSON string literal, quotes included (shared with scaleft-sim).
+using sfsim::append_json_string;
 std::string json_string(std::string_view s);
 
 // Base64 (standard alphabet, padded) both ways; decode returns false on malformed input.

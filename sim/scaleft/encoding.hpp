@@ -1,6 +1,8 @@
 // Text encodings the simulator needs: base64, percent-escaping, query strings, JSON string escaping.
 #pragma once
 
+#include "sim/common/json_string.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -30,8 +32,8 @@ struct split_target {
 std::optional<split_target> parse_target(std::string_view target);
 std::optional<std::string> find_param(const query_params& q, std::string_view name);
 
-// Appends `text` as a JSON string literal, quotes included.
-void append_json_string(std::string& out, std::string_view text);
+// JSON string literal, quotes included (shared with es-sim).
+using sfsim::append_json_string;
 std::string json_string(std::string_view text);
 
 }  // namespace sfsim::scaleft
