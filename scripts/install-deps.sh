@@ -1,16 +1,10 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package the project needs to build, test, benchmark and demo.
+# Installs every Debian 12 package the project needs (the list is scripts/debian-packages.txt).
 # Idempotent: packages already present are skipped, so a warm machine pays nothing.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 
-packages=(
-  build-essential cmake ninja-build pkg-config git
-  libboost1.81-dev libssl-dev libsimdjson-dev libzstd-dev zstd zlib1g-dev
-  libyaml-cpp-dev libfmt-dev libsystemd-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-elasticsearch python3-prometheus-client python3-yaml
-  openssl curl ca-certificates procps systemd
-)
+mapfile -t packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/debian-packages.txt")
 
 missing=()
 for p in "${packages[@]}"; do
