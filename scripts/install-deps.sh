@@ -18,3 +18,6 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# Test tooling: the real Elasticsearch node (scripts/install-es-node.sh builds it from Maven Central).
+"$here/install-es-node.sh"

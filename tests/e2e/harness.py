@@ -6,12 +6,16 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.parse
 import urllib.request
 
 BIN_DIR = os.environ.get("SF_BIN_DIR", "")
 FORWARDER = os.environ.get("SF_FORWARDER", os.path.join(BIN_DIR, "scaleft-forwarder"))
 SCALEFT_SIM = os.environ.get("SF_SCALEFT_SIM", os.path.join(BIN_DIR, "scaleft-sim"))
 ES_SIM = os.environ.get("SF_ES_SIM", os.path.join(BIN_DIR, "es-sim"))
+# Written by the ctest fixture es_node (sim/es-node/es_node_ctl.py): the URL of the real Elasticsearch node.
+ES_NODE_URL_FILE = os.environ.get("SF_ES_NODE_URL_FILE", "")
 
 
 def wait_until(predicate, timeout, what, interval=0.05):
@@ -92,6 +96,90 @@ class Sim:
 
     def close(self):
         self.process.close()
+
+
+class RealElasticsearch:
+    """The real Elasticsearch 7.10.2 node the ctest fixture `es_node` started once for the whole run.
+
+    Not installed or not running is a failure, never a skip: CI installs it (scripts/install-es-node.sh).
+    Tests share the node one at a time (RUN_SERIAL or RESOURCE_LOCK es_node) and call reset() first.
+    """
+
+    def __init__(self):
+        if not ES_NODE_URL_FILE:
+            raise AssertionError("SF_ES_NODE_URL_FILE is not set: run this test through ctest, whose fixture "
+                                 "es_node starts the real Elasticsearch node (sim/es-node)")
+        try:
+            with open(ES_NODE_URL_FILE) as f:
+                self.url = f.read().strip()
+        except FileNotFoundError:
+            raise AssertionError(f"the real Elasticsearch node is not running ({ES_NODE_URL_FILE} is missing): "
+                                 "see the es_node_start test's output; install it with "
+                                 "scripts/install-es-node.sh") from None
+        status, _, body = self.request("GET", "/")
+        if status != 200:
+            raise AssertionError(f"the real Elasticsearch node at {self.url} answers GET / with {status}")
+        self.version = json.loads(body)["version"]["number"]
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        """Returns (status, headers, body bytes) for any status; a dict or list body is sent as JSON."""
+        headers = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            headers.setdefault("Content-Type", "application/json")
+        req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def json(self, method, path, body=None, ok=(200,)):
+        status, _, data = self.request(method, path, body)
+        if status not in ok:
+            raise AssertionError(f"{method} {path} on the real node: {status} {data[:500]!r}")
+        return json.loads(data) if data else None
+
+    def reset(self):
+        """Deletes every index, alias, index and component template and ingest pipeline a test created."""
+        indices = self.json("GET", "/_cat/indices?format=json&h=index&expand_wildcards=all")
+        names = [i["index"] for i in indices if not i["index"].startswith(".")]
+        for start in range(0, len(names), 50):
+            self.json("DELETE", "/" + ",".join(names[start:start + 50]) + "?expand_wildcards=all")
+        # Index templates first: a component template in use cannot be deleted.
+        for t in self.json("GET", "/_index_template")["index_templates"]:
+            self.json("DELETE", "/_index_template/" + urllib.parse.quote(t["name"]))
+        for t in self.json("GET", "/_component_template")["component_templates"]:
+            self.json("DELETE", "/_component_template/" + urllib.parse.quote(t["name"]))
+        for name in self.json("GET", "/_template"):
+            self.json("DELETE", "/_template/" + urllib.parse.quote(name))
+        for name in self.json("GET", "/_ingest/pipeline", ok=(200, 404)) or {}:
+            self.json("DELETE", "/_ingest/pipeline/" + urllib.parse.quote(name))
+
+    def refresh(self, target):
+        self.json("POST", f"/{target}/_refresh")
+
+    def count(self, target):
+        self.refresh(target)
+        return self.json("GET", f"/{target}/_count")["count"]
+
+    def ids(self, target):
+        """Every stored _id of the target (all its indices), sorted; a missing target has none."""
+        status, _, _ = self.request("HEAD", "/" + target)
+        if status == 404:
+            return []
+        self.refresh(target)
+        page = self.json("POST", f"/{target}/_search?scroll=1m",
+                         {"size": 5000, "_source": False, "sort": ["_doc"], "query": {"match_all": {}}})
+        ids = []
+        while page["hits"]["hits"]:
+            ids += [h["_id"] for h in page["hits"]["hits"]]
+            page = self.json("POST", "/_search/scroll", {"scroll": "1m", "scroll_id": page["_scroll_id"]})
+        self.request("DELETE", "/_search/scroll", {"scroll_id": page["_scroll_id"]})
+        return sorted(ids)
+
+    def close(self):
+        pass  # the fixture owns the process
 
 
 class ScaleftSim(Sim):

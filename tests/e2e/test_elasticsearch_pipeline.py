@@ -1,12 +1,14 @@
-"""End to end with Elasticsearch: scaleft-sim -> scaleft-forwarder -> es-sim (and a file), under faults."""
+"""End to end with Elasticsearch: scaleft-sim -> scaleft-forwarder -> es-sim (and a file), under faults; and
+the same pipeline into the real Elasticsearch 7.10.2 node (ctest fixture es_node)."""
 import collections
 import json
 import os
+import shutil
 import signal
 import time
 import unittest
 
-from harness import ES_SIM, ForwarderTest, Sim, ndjson_ids, wait_until, write_config
+from harness import ES_SIM, ForwarderTest, RealElasticsearch, Sim, ndjson_ids, wait_until, write_config
 
 
 def rss_peak_kib(pid):
@@ -18,6 +20,9 @@ def rss_peak_kib(pid):
 
 
 class ElasticsearchPipelineTest(ForwarderTest):
+    """Under injected faults: es-sim only, since a real node cannot be made to answer 429/503, reset a
+    connection half way or stall on demand."""
+
     def start_es_sim(self, faults=()):
         args = []
         for f in faults:
@@ -103,6 +108,129 @@ class ElasticsearchPipelineTest(ForwarderTest):
         self.assertEqual(ndjson_ids(self.out), sim.event_ids())
         print(f"peak RSS during the outage: {peak_kib / 1024:.1f} MiB")
         self.assertLess(peak_kib, 96 * 1024, "RSS stays bounded during an outage")
+
+
+def mapped_fields(properties):
+    """Elasticsearch's count toward index.mapping.total_fields.limit: objects, fields and multi-fields."""
+    return sum(1 + len(m.get("fields", {})) + mapped_fields(m.get("properties", {})) for m in properties.values())
+
+
+def dead_letter_of(state_dir, sink):
+    path = os.path.join(state_dir, "dead-letter", f"{sink}.ndjson")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+class RealElasticsearchPipelineTest(ForwarderTest):
+    """The forwarder against the real Elasticsearch 7.10.2 node: its real mappings, refusals and 409s.
+
+    Documents key scaleft.related_objects by object id, so under dynamic mapping the index reaches the
+    1000-field limit within a few dozen events (issue 12, point 1). The index is therefore created first
+    with `scaleft` kept in _source unindexed (`enabled: false`, 7.10's stand-in for `flattened`), except in
+    the test that shows the limit.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.node = RealElasticsearch()
+        self.node.reset()
+        self.out = os.path.join(self.tmp, "out", "audit.ndjson")
+
+    def tearDown(self):
+        super().tearDown()
+        self.node.reset()
+
+    def create_index(self, properties):
+        self.node.json("PUT", "/scaleft-audit", {"mappings": {"properties": {
+            "scaleft": {"type": "object", "enabled": False}, **properties}}})
+
+    def configure(self, sim, extra=""):
+        # A loaded 2-core machine: a real node can take seconds over a bulk request that updates mappings.
+        write_config(self.config_path, sim, self.state_dir,
+                     f"  - name: elk\n    type: elasticsearch\n    url: {self.node.url}\n    index: scaleft-audit\n"
+                     f"    compression: gzip\n    request_timeout: 60s\n{extra}"
+                     f"  - name: archive\n    type: file\n    path: {self.out}\n")
+
+    def run_once(self):
+        fwd = self.start_forwarder("--once", name=f"forwarder-{len(self.processes)}")
+        self.assertEqual(fwd.wait(400), 0, fwd.output()[-3000:])
+        return fwd.output()
+
+    def file_documents(self):
+        with open(self.out) as f:
+            return [json.loads(line) for line in f]
+
+    def test_every_event_stored_once_and_a_replay_adds_no_copy(self):
+        sim = self.start_scaleft_sim(events=3000)
+        ids = sim.event_ids()
+        self.create_index({})
+        self.configure(sim)
+        log = self.run_once()
+        self.assertIn('"version":"7.10.2"', log, "the forwarder read the real node's version")
+        self.assertEqual(self.node.ids("scaleft-audit"), sorted(ids))
+        self.assertEqual(dead_letter_of(self.state_dir, "elk"), [])
+        # A lost state volume: everything is sent again; the node answers 409 to each create.
+        shutil.rmtree(self.state_dir)
+        os.unlink(self.out)
+        log = self.run_once()
+        self.assertEqual(self.node.ids("scaleft-audit"), sorted(ids), "no second copy in the same index")
+        self.assertEqual(self.node.count("scaleft-audit"), len(ids))
+        self.assertEqual(dead_letter_of(self.state_dir, "elk"), [], "a 409 is a delivery, not a refusal")
+        self.assertEqual(ndjson_ids(self.out), ids)
+
+    def test_a_real_mapping_refusal_is_dead_lettered_and_the_rest_stored(self):
+        sim = self.start_scaleft_sim(events=1500)
+        ids = sim.event_ids()
+        # user.target is an object in the documents: mapped as keyword, the node refuses exactly those.
+        self.create_index({"user": {"properties": {"target": {"type": "keyword"}}}})
+        self.configure(sim)
+        self.run_once()
+        with_target = sorted(d["event"]["id"] for d in self.file_documents() if "target" in d.get("user", {}))
+        self.assertGreater(len(with_target), 0, "the feed has events with a target user")
+        dead = dead_letter_of(self.state_dir, "elk")
+        self.assertEqual(sorted(d["event_id"] for d in dead), with_target)
+        for d in dead:
+            self.assertEqual((d["status"], d["error_type"]), (400, "mapper_parsing_exception"), d)
+            self.assertIn("failed to parse field [user.target] of type [keyword]", d["error_reason"])
+        self.assertEqual(self.node.ids("scaleft-audit"), sorted(set(ids) - set(with_target)))
+        print(f"real node: {len(dead)} of {len(ids)} events refused by the mapping and dead-lettered")
+
+    def test_dynamic_mapping_nothing_lost_at_the_field_limit(self):
+        # No index prepared: dynamic mapping, the default 1000-field limit, as a new user deploys it.
+        sim = self.start_scaleft_sim(events=300)
+        ids = sim.event_ids()
+        self.configure(sim)
+        self.run_once()
+        stored = self.node.ids("scaleft-audit")
+        dead = dead_letter_of(self.state_dir, "elk")
+        dead_ids = [d["event_id"] for d in dead]
+        self.assertEqual(set(stored) & set(dead_ids), set())
+        self.assertEqual(sorted(stored + dead_ids), sorted(ids), "every event is stored or dead-lettered")
+        for d in dead:
+            self.assertEqual(d["status"], 400, d)
+            self.assertIn(d["error_type"], ("illegal_argument_exception", "mapper_parsing_exception"), d)
+        limit = sum(1 for d in dead if d["error_reason"].startswith("Limit of total fields [1000] has been exceeded"))
+        mapping = self.node.json("GET", "/scaleft-audit/_mapping")["scaleft-audit"]["mappings"]
+        print(f"real node, dynamic mapping: {len(stored)} stored, {limit} of {len(ids)} refused for the field "
+              f"limit, {len(dead) - limit} other refusals; {mapped_fields(mapping['properties'])} fields mapped")
+
+    def test_template_true_is_refused_by_7_10_and_shipping_goes_on(self):
+        sim = self.start_scaleft_sim(events=500)
+        ids = sim.event_ids()
+        self.create_index({})
+        self.configure(sim, extra="    template: true\n")
+        log = self.run_once()
+        refusal = [json.loads(line) for line in log.splitlines()
+                   if '"index template refused; shipping without it"' in line]
+        self.assertEqual(len(refusal), 1, log[-3000:])
+        # The forwarder's template maps `scaleft` as flattened, which needs x-pack.
+        self.assertEqual((refusal[0]["status"], refusal[0]["type"]), (400, "illegal_argument_exception"))
+        self.assertEqual(refusal[0]["reason"], "composable template [scaleft-audit] template after composition "
+                                               "is invalid")
+        self.assertEqual(self.node.ids("scaleft-audit"), sorted(ids))
+        self.assertEqual(dead_letter_of(self.state_dir, "elk"), [])
 
 
 if __name__ == "__main__":
