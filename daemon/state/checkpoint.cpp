@@ -142,7 +142,10 @@ loaded_checkpoint load_checkpoint(const std::filesystem::path& dir) {
   std::optional<std::int64_t> version;
   std::optional<std::string> event_id, event_timestamp, written_at;
   std::optional<std::uint64_t> events_total;
-  for (const auto [key, value] : obj) {
+  for (const auto field : obj) {
+    // Named copies, not a structured binding: clang < 16 cannot capture bindings in the lambda below.
+    const std::string_view key = field.key;
+    const simdjson::dom::element value = field.value;
     auto wrong_type = [&](std::string_view expected) {
       return finish(corrupt(file, fmt::format("field \"{}\" has the wrong type: expected {}, found {}", key,
                                               expected, json_type_name(value.type()))));

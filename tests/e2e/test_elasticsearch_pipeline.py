@@ -8,7 +8,7 @@ import signal
 import time
 import unittest
 
-from harness import ES_SIM, ForwarderTest, RealElasticsearch, Sim, ndjson_ids, wait_until, write_config
+from harness import ES_SIM, ForwarderTest, RealElasticsearch, Sim, ndjson_ids, rss_bound_mib, wait_until, write_config
 
 
 def rss_peak_kib(pid):
@@ -107,7 +107,7 @@ class ElasticsearchPipelineTest(ForwarderTest):
         self.assertEqual(fwd.wait(30), 0)
         self.assertEqual(ndjson_ids(self.out), sim.event_ids())
         print(f"peak RSS during the outage: {peak_kib / 1024:.1f} MiB")
-        self.assertLess(peak_kib, 96 * 1024, "RSS stays bounded during an outage")
+        self.assertLess(peak_kib, rss_bound_mib(96) * 1024, "RSS stays bounded during an outage")
 
 
 def mapped_fields(properties):
