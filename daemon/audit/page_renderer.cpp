@@ -29,7 +29,7 @@ struct text_ref {
 // events sharing it only copy bytes.
 struct related_entry {
   text_ref key;   // unescaped, for look-ups
-  text_ref tail;  // its scaleft.related_objects element after the "ref" list: `,"id":..,"object":..}`
+  text_ref tail;  // its scaleft.related_objects element from the end of "ref": `],"id":..,"object":..}`
   related_kind kind = related_kind::other;
   text_ref id, name, email, full_name, hostname, os;
   std::uint64_t seen = 0;  // number of the last event that referenced it (dedups references per event)
@@ -49,8 +49,8 @@ enum class role : std::uint8_t { none, actor, user, target_user, service_user };
 // One reference of the current event: the entry, and the details field that names it (unescaped).
 struct ref_field {
   std::uint32_t entry = 0;
-  std::string_view field;
-  bool plain = true;  // no escapes: the text is also its own JSON string content
+  std::string_view field;  // plain: the key as a JSON string, quotes included (input text); else unescaped
+  bool plain = true;
 };
 
 struct extra_field {
@@ -260,15 +260,16 @@ simdjson::error_code read_object_fields(state& s, related_entry& entry, od::obje
   return simdjson::SUCCESS;
 }
 
-// The key of `field`, unescaped. Keys without a backslash are their raw text (no copy, and `plain`: the
-// text is its own JSON string content); the JSON was validated, so the closing quote is there.
+// The key of `field`. A key without a backslash (`plain`) is its input text, quotes included: a JSON string
+// to copy as it is. Any other key is unescaped (to be escaped again on output). The JSON was validated, so
+// the closing quote is there.
 simdjson::error_code key_text(od::field& field, std::string_view& out, bool& plain) {
   const char* p = field.key().raw();
   const char* q = p;
   while (*q != '"' && *q != '\\') ++q;
   plain = *q == '"';
   if (plain) {
-    out = std::string_view(p, static_cast<std::size_t>(q - p));
+    out = std::string_view(p - 1, static_cast<std::size_t>(q - p) + 2);
     return simdjson::SUCCESS;
   }
   return field.unescaped_key().get(out);
@@ -329,7 +330,7 @@ simdjson::error_code add_entry(state& s, od::document& doc, std::string_view key
     return e;
   }
   const std::size_t off = s.arena.size();
-  s.arena.append(",\"id\":");
+  s.arena.append("],\"id\":");  // closes the "ref" list written before it
   append_json_string(s.arena, key);
   if (well_formed) {
     if (!type_raw.empty()) s.arena.append(",\"type\":").append(type_raw);
@@ -599,15 +600,12 @@ void write_related(std::string& out, const state& s, std::uint32_t idx, bool ref
       if (!first) out.push_back(',');
       first = false;
       if (rf.plain) {
-        out.push_back('"');
         out.append(rf.field);
-        out.push_back('"');
       } else {
         append_json_string(out, rf.field);
       }
     }
   }
-  out.push_back(']');
   out.append(s.text(s.entries[idx].tail));
 }
 
