@@ -841,7 +841,7 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, std::
   }
 
   const event_batch::mark start = batch.position();
-  // Reserve the output from the previous page's ratio of document bytes to body bytes (4.3 for realistic
+  // Reserve the output from the previous page's ratio of document bytes to body bytes (4.8 for realistic
   // pages), with a little headroom: one allocation per page instead of a chain of doublings.
   if (s.output_ratio > 0) {
     batch.reserve(s.last_events,
