@@ -1,148 +1,106 @@
-// The table behind classify_event_type: prefixes pick the ECS category, verbs pick the type and outcome.
+// The table behind find_event_type: one row per ScaleFT audit type, with its ECS values and message.
 #include "daemon/audit/ecs_mapping.hpp"
 
-#include <initializer_list>
+#include <algorithm>
+#include <array>
 
 namespace sf::audit {
 namespace {
 
-enum class verb { none, start, end, creation, deletion, change };
-
-bool contains(std::string_view s, std::string_view part) {
-  return s.find(part) != std::string_view::npos;
-}
-
-bool any_of(std::string_view s, std::initializer_list<std::string_view> words) {
-  for (const auto w : words) {
-    if (s == w) return true;
-  }
-  return false;
-}
-
-// The verb of the last segment ("create", "key_delete", "session_start", ...).
-verb verb_of(std::string_view last) {
-  if (any_of(last, {"create", "created", "add", "added", "enroll", "enrolled", "register", "key_create",
-                    "import", "imported"})) {
-    return verb::creation;
-  }
-  if (any_of(last, {"delete", "deleted", "remove", "removed", "destroy", "unenroll", "key_delete",
-                    "key_expire", "purge"})) {
-    return verb::deletion;
-  }
-  if (any_of(last,
-             {"update", "updated", "change", "changed", "modify", "rename", "enable", "disable", "activate",
-              "deactivate", "suspend", "unsuspend", "set", "grant", "revoke", "attach", "detach"}) ||
-      last.starts_with("add_") || last.starts_with("remove_") || last.starts_with("update_") ||
-      last.starts_with("set_")) {
-    return verb::change;
-  }
-  if (contains(last, "start") || contains(last, "login") || contains(last, "open") ||
-      contains(last, "begin") || contains(last, "issue") || contains(last, "connect")) {
-    return contains(last, "disconnect") ? verb::end : verb::start;
-  }
-  if (contains(last, "end") || contains(last, "logout") || contains(last, "close") ||
-      contains(last, "expire") || contains(last, "terminate") || contains(last, "stop")) {
-    return verb::end;
-  }
-  return verb::none;
-}
-
-bool is_failure(std::string_view type) {
-  return contains(type, "fail") || contains(type, "deny") || contains(type, "denied") ||
-         contains(type, "reject");
-}
-
-std::string_view outcome_of(std::string_view type, verb v) {
-  if (is_failure(type)) return "failure";
-  return v == verb::none ? std::string_view{} : std::string_view{"success"};
-}
-
-// Session-like types: logins, SSH/RDP connections, sessions through a gateway.
-bool is_session(std::string_view type) {
-  return contains(type, "login") || contains(type, "logout") || contains(type, "ssh") ||
-         contains(type, "rdp") || contains(type, "session");
-}
-
-event_class iam(std::string_view type, verb v, bool group) {
-  event_class c{"[\"iam\"]", {}, outcome_of(type, v)};
-  switch (v) {
-    case verb::creation:
-      c.type = group ? "[\"group\",\"creation\"]" : "[\"user\",\"creation\"]";
-      break;
-    case verb::deletion:
-      c.type = group ? "[\"group\",\"deletion\"]" : "[\"user\",\"deletion\"]";
-      break;
-    case verb::change:
-      c.type = group ? "[\"group\",\"change\"]" : "[\"user\",\"change\"]";
-      break;
-    default:
-      c.type = group ? "[\"group\",\"info\"]" : "[\"user\",\"info\"]";
-      break;
-  }
-  return c;
-}
-
-event_class configuration(std::string_view type, verb v) {
-  event_class c{"[\"configuration\"]", {}, outcome_of(type, v)};
-  switch (v) {
-    case verb::creation:
-      c.type = "[\"creation\"]";
-      break;
-    case verb::deletion:
-      c.type = "[\"deletion\"]";
-      break;
-    case verb::change:
-      c.type = "[\"change\"]";
-      break;
-    default:
-      c.type = "[\"info\"]";
-      break;
-  }
-  return c;
-}
+// ECS allows per category only some types (iam: user, group, creation, change, deletion, info, admin;
+// authentication and session: start, end, info; process: start, end, info; configuration: creation, change,
+// deletion, info, access); every row keeps to those. Outcomes are those of a recorded action: the audit log
+// holds what happened, so only the explicit deny/failed types are failures.
+// Keep the rows sorted by action, as the README lists them (a test checks the order).
+constexpr std::array rows{
+    event_type_row{"auth_token.deny", R"(["authentication"])", R"(["start"])", "failure",
+                   "{actor} was denied an auth token on {client}"},
+    event_type_row{"auth_token.issue", R"(["authentication"])", R"(["start"])", "success",
+                   "{actor} was issued an auth token on {client}"},
+    event_type_row{"auth_token.revoke", R"(["authentication"])", R"(["end"])", "success",
+                   "The auth token of {actor} on {client} was revoked"},
+    event_type_row{"client.enroll", R"(["configuration"])", R"(["creation"])", "success",
+                   "{actor} enrolled the client {client}"},
+    event_type_row{"group.add_user", R"(["iam"])", R"(["group","change"])", "success",
+                   "{actor} added {target_user} to the group {group}"},
+    event_type_row{"group.create", R"(["iam"])", R"(["group","creation"])", "success",
+                   "{actor} created the group {group}"},
+    event_type_row{"group.delete", R"(["iam"])", R"(["group","deletion"])", "success",
+                   "{actor} deleted the group {group}"},
+    event_type_row{"group.user_add", R"(["iam"])", R"(["group","change"])", "success",
+                   "{actor} added {target_user} to the group {group}"},
+    event_type_row{"group.user_remove", R"(["iam"])", R"(["group","change"])", "success",
+                   "{actor} removed {target_user} from the group {group}"},
+    event_type_row{"policy.create", R"(["configuration"])", R"(["creation"])", "success",
+                   "{actor} created a policy in the project {project}"},
+    event_type_row{"policy.delete", R"(["configuration"])", R"(["deletion"])", "success",
+                   "{actor} deleted a policy in the project {project}"},
+    event_type_row{"policy.update", R"(["configuration"])", R"(["change"])", "success",
+                   "{actor} updated a policy in the project {project}"},
+    event_type_row{"project.create", R"(["configuration"])", R"(["creation"])", "success",
+                   "{actor} created the project {project}"},
+    event_type_row{"project.server_enroll", R"(["configuration"])", R"(["creation"])", "success",
+                   "{actor} enrolled the server {server} in the project {project}"},
+    event_type_row{"project.update", R"(["configuration"])", R"(["change"])", "success",
+                   "{actor} updated the project {project}"},
+    event_type_row{"server.login", R"(["authentication","session"])", R"(["start"])", "success",
+                   "{actor} logged in to {server}"},
+    event_type_row{"server.login_failed", R"(["authentication"])", R"(["start"])", "failure",
+                   "{actor} failed to log in to {server}"},
+    event_type_row{"server.ssh_session_end", R"(["session"])", R"(["end"])", "success",
+                   "{actor} ended an SSH session on {server}"},
+    event_type_row{"server.ssh_session_start", R"(["session"])", R"(["start"])", "success",
+                   "{actor} started an SSH session on {server}"},
+    event_type_row{"server.sudo", R"(["process"])", R"(["start"])", "success",
+                   "{actor} ran a command with sudo on {server}"},
+    event_type_row{"service_user.key_create", R"(["iam"])", R"(["user","creation"])", "success",
+                   "{actor} created an API key for {target_user}"},
+    event_type_row{"service_user.key_delete", R"(["iam"])", R"(["user","deletion"])", "success",
+                   "{actor} deleted an API key of {target_user}"},
+    event_type_row{"user.create", R"(["iam"])", R"(["user","creation"])", "success",
+                   "{actor} created the user {target_user}"},
+    event_type_row{"user.delete", R"(["iam"])", R"(["user","deletion"])", "success",
+                   "{actor} deleted the user {target_user}"},
+    event_type_row{"user.disable", R"(["iam"])", R"(["user","change"])", "success",
+                   "{actor} disabled the user {target_user}"},
+    event_type_row{"user.update", R"(["iam"])", R"(["user","change"])", "success",
+                   "{actor} updated the user {target_user}"},
+    event_type_row{"user_creds.issue", R"(["authentication"])", R"(["start"])", "success",
+                   "{actor} was issued server credentials for {server}"},
+};
 
 }  // namespace
 
-event_class classify_event_type(std::string_view type) {
-  const auto first_dot = type.find('.');
-  if (first_dot == std::string_view::npos || first_dot == 0 || first_dot + 1 == type.size()) return {};
-  const std::string_view prefix = type.substr(0, first_dot);
-  const std::string_view last = type.substr(type.rfind('.') + 1);
-  const verb v = verb_of(last);
+std::span<const event_type_row> event_type_table() {
+  return rows;
+}
 
-  if (prefix == "auth_token") {
-    // A token issue is a successful authentication; revoke/expire ends it.
-    event_class c{"[\"authentication\"]", "[\"info\"]", outcome_of(type, v)};
-    if (v == verb::start || is_failure(last)) c.type = "[\"start\"]";
-    if (v == verb::end || last == "revoke") c.type = "[\"end\"]";
-    if (c.outcome.empty() && c.type != "[\"info\"]") c.outcome = "success";
-    return c;
-  }
-  if (contains(type, "sudo")) {
-    // sudo runs a command with raised privileges: a process start on the server.
-    return {"[\"process\"]", "[\"start\"]", is_failure(type) ? "failure" : "success"};
-  }
-  if (prefix == "service_user") {
-    if (last == "key_create") return {"[\"iam\"]", "[\"creation\"]", outcome_of(type, verb::creation)};
-    if (last == "key_delete" || last == "key_expire") {
-      return {"[\"iam\"]", "[\"deletion\"]", outcome_of(type, verb::deletion)};
-    }
-    return iam(type, v, false);
-  }
-  if (prefix == "user") return iam(type, v, false);
-  if (prefix == "group") return iam(type, v, true);
-  if (is_session(type)) {
-    event_class c{"[\"session\"]", "[\"info\"]", outcome_of(type, v)};
-    if (v == verb::start) c.type = "[\"start\"]";
-    if (v == verb::end) c.type = "[\"end\"]";
-    if (v == verb::none && !is_failure(type)) c.outcome = "success";  // a recorded login/ssh happened
-    return c;
-  }
-  if (prefix == "project" || prefix == "policy" || prefix == "server" || prefix == "team" ||
-      prefix == "gateway") {
-    return configuration(type, v);
-  }
-  return {};
+namespace {
+
+// Length first, then bytes: most steps of the search compare two integers instead of two strings.
+constexpr bool shorter_or_before(std::string_view a, std::string_view b) {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+// The rows in that order, built once at compile time (the table itself stays sorted by name, as the README
+// lists it).
+constexpr auto by_length = [] {
+  std::array<const event_type_row*, rows.size()> index{};
+  for (std::size_t i = 0; i < rows.size(); ++i) index[i] = &rows[i];
+  std::sort(index.begin(), index.end(), [](const event_type_row* a, const event_type_row* b) {
+    return shorter_or_before(a->action, b->action);
+  });
+  return index;
+}();
+
+}  // namespace
+
+const event_type_row* find_event_type(std::string_view action) {
+  const auto it = std::lower_bound(by_length.begin(), by_length.end(), action,
+                                   [](const event_type_row* r, std::string_view a) {
+                                     return shorter_or_before(r->action, a);
+                                   });
+  return it != by_length.end() && (*it)->action == action ? *it : nullptr;
 }
 
 }  // namespace sf::audit

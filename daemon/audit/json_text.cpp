@@ -82,8 +82,7 @@ bool has_control_byte(std::string_view s) {
   return false;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
+void append_json_escaped(std::string& out, std::string_view s) {
   while (!s.empty()) {
     const std::size_t n = plain_prefix(s);
     out.append(s.data(), n);
@@ -91,6 +90,11 @@ void append_json_string(std::string& out, std::string_view s) {
     append_escape(out, static_cast<unsigned char>(s[n]));
     s.remove_prefix(n + 1);
   }
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  append_json_escaped(out, s);
   out.push_back('"');
 }
 

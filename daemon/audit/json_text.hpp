@@ -10,6 +10,9 @@ namespace sf::audit {
 // backslashes are escaped; everything else (valid UTF-8, as simdjson has checked) is copied as is.
 void append_json_string(std::string& out, std::string_view s);
 
+// The same without the quotes: the escaped content, for a string assembled from several pieces.
+void append_json_escaped(std::string& out, std::string_view s);
+
 // Appends raw JSON text taken from the input. Text without any byte below 0x20 is copied as is (the fast,
 // usual case); otherwise whitespace outside strings is dropped and control characters inside strings are
 // escaped, so a pretty-printed or sloppy input never splits an NDJSON line.

@@ -16,7 +16,7 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
-enum class related_kind : std::uint8_t { other, user, client, server };
+enum class related_kind : std::uint8_t { other, user, client, server, project, group };
 
 // A slice of the scratch arena (offsets, since the arena may grow while the index is built).
 struct text_ref {
@@ -28,12 +28,12 @@ struct text_ref {
 // One entry of related_objects, with the ECS fields pre-rendered as JSON strings (quotes included), so that
 // events sharing it only copy bytes.
 struct related_entry {
-  text_ref key;       // unescaped, for look-ups
-  text_ref json_key;  // the key as a JSON string
-  text_ref raw;       // the entry's JSON, one line
+  text_ref key;   // unescaped, for look-ups
+  text_ref tail;  // its scaleft.related_objects element from the end of "ref": `],"id":..,"object":..}`
   related_kind kind = related_kind::other;
   text_ref id, name, email, full_name, hostname, os;
   std::uint64_t seen = 0;  // number of the last event that referenced it (dedups references per event)
+  bool used = false;       // some event of the page references it
 };
 
 // Where an event's details point: indexes into the entries, -1 when absent.
@@ -41,6 +41,16 @@ struct event_roles {
   std::int32_t actor = -1;
   std::int32_t user = -1;
   std::int32_t target = -1;
+  std::int32_t service_user = -1;
+};
+
+enum class role : std::uint8_t { none, actor, user, target_user, service_user };
+
+// One reference of the current event: the entry, and the details field that names it (unescaped).
+struct ref_field {
+  std::uint32_t entry = 0;
+  std::string_view field;  // plain: the key as a JSON string, quotes included (input text); else unescaped
+  bool plain = true;
 };
 
 struct extra_field {
@@ -56,45 +66,24 @@ struct render_scratch::state {
   std::vector<std::uint32_t> slots;  // open addressing over entries: index + 1, 0 = empty
   std::uint64_t length_mask = 0;     // bit n set when some key has n bytes (63: 63 or more)
   std::uint64_t event_no = 0;
-  std::vector<std::uint32_t> refs;  // entries the current event references, in order of first reference
-  std::vector<extra_field> extras;  // unknown top-level event fields, kept under scaleft.event
+  std::vector<std::uint32_t> refs;     // entries the current event references, in order of first reference
+  std::vector<ref_field> ref_fields;  // every (entry, details field) pair of the current event, once
+  std::vector<extra_field> extras;    // unknown top-level event fields, kept under scaleft.event
   std::vector<std::string_view> names;
-  double output_ratio = 0;      // document bytes per body byte of the last page, to reserve the next one
-  std::size_t last_events = 0;  // events of the last page
-
-  // A page holds a handful of distinct types: classify each once. The strings keep their capacity, so the
-  // steady state does not allocate; the cache is bounded and simply stops growing when full.
-  struct classified {
-    std::string type;
-    event_class value;
-  };
-  std::vector<classified> classes;
-  std::size_t classes_used = 0;
-
-  event_class classify(std::string_view type) {
-    for (std::size_t i = 0; i < classes_used; ++i) {
-      if (classes[i].type == type) return classes[i].value;
-    }
-    const event_class c = classify_event_type(type);
-    if (classes_used < 32) {
-      if (classes.size() <= classes_used) classes.resize(classes_used + 1);
-      classes[classes_used].type.assign(type);
-      classes[classes_used].value = c;
-      ++classes_used;
-    }
-    return c;
-  }
+  std::string created;             // `,"created":"<read time>"` for every document of the page
+  std::string_view related_raw;    // related_objects when it is neither an object nor null, as received
+  std::string text_scratch;        // a malformed entry's text on its way to a JSON string
+  double output_ratio = 0;         // document bytes per body byte of the last page, to reserve the next one
+  std::size_t last_events = 0;     // events of the last page
 
   std::string_view text(text_ref r) const { return {arena.data() + r.off, r.len}; }
 
+  text_ref since(std::size_t off) const {
+    return {static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(arena.size() - off)};
+  }
   text_ref append_string(std::string_view unescaped) {
     const auto off = arena.size();
     append_json_string(arena, unescaped);
-    return {static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(arena.size() - off)};
-  }
-  text_ref append_raw(std::string_view raw) {
-    const auto off = arena.size();
-    append_raw_json(arena, raw);
     return {static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(arena.size() - off)};
   }
   text_ref append_plain(std::string_view s) {
@@ -106,7 +95,7 @@ struct render_scratch::state {
   void reset_index() {
     arena.clear();
     entries.clear();
-    classes_used = 0;
+    related_raw = {};
   }
 
   // Built once per page after every entry is known; power-of-two table at most half full.
@@ -271,20 +260,47 @@ simdjson::error_code read_object_fields(state& s, related_entry& entry, od::obje
   return simdjson::SUCCESS;
 }
 
-// Adds one related_objects entry to the index. Odd entries (not an object, no type, "object": null) are kept
-// for pass-through with kind `other`; only broken JSON is an error.
+// The key of `field`. A key without a backslash (`plain`) is its input text, quotes included: a JSON string
+// to copy as it is. Any other key is unescaped (to be escaped again on output). The JSON was validated, so
+// the closing quote is there.
+simdjson::error_code key_text(od::field& field, std::string_view& out, bool& plain) {
+  const char* p = field.key().raw();
+  const char* q = p;
+  while (*q != '"' && *q != '\\') ++q;
+  plain = *q == '"';
+  if (plain) {
+    out = std::string_view(p - 1, static_cast<std::size_t>(q - p) + 2);
+    return simdjson::SUCCESS;
+  }
+  return field.unescaped_key().get(out);
+}
+
+related_kind kind_of(std::string_view name) {
+  if (name == "user") return related_kind::user;
+  if (name == "client") return related_kind::client;
+  if (name == "server") return related_kind::server;
+  if (name == "project") return related_kind::project;
+  if (name == "group") return related_kind::group;
+  return related_kind::other;
+}
+
+// Adds one related_objects entry to the index, with its element of scaleft.related_objects pre-rendered.
+// An entry of the documented shape ({"type": string, "object": object or null}, nothing else) keeps `type`
+// and `object` as they are; any other entry (not an object, a non-string type, a scalar object, an extra
+// member) is kept whole as text under `raw`, so that its odd shape can never clash with the mapping of the
+// good ones. Only broken JSON is an error.
 simdjson::error_code add_entry(state& s, od::document& doc, std::string_view key, od::value v) {
   related_entry entry;
   entry.key = s.append_plain(key);
-  entry.json_key = s.append_string(key);
-  std::string_view raw;
+  std::string_view raw, type_raw, object_raw;
+  bool well_formed = false;
   od::json_type t;
   if (auto e = v.type().get(t)) return e;
   if (t == od::json_type::object) {
     const char* start = v.raw_json_token().data();
     od::object o;
     if (auto e = v.get_object().get(o)) return e;
-    related_kind kind = related_kind::other;
+    well_formed = true;
     for (auto f : o) {
       od::field field;
       if (auto e = std::move(f).get(field)) return e;
@@ -292,41 +308,67 @@ simdjson::error_code add_entry(state& s, od::document& doc, std::string_view key
       od::value fv = field.value();
       od::json_type ft;
       if (auto e = fv.type().get(ft)) return e;
-      if (key_is(fkey, "type") && ft == od::json_type::string) {
+      if (key_is(fkey, "type") && ft == od::json_type::string && type_raw.empty()) {
+        type_raw = trim_json_space(fv.raw_json_token());
         std::string_view kind_name;
         if (auto e = fv.get_string().get(kind_name)) return e;
-        kind = kind_name == "user"     ? related_kind::user
-               : kind_name == "client" ? related_kind::client
-               : kind_name == "server" ? related_kind::server
-                                       : related_kind::other;
-      } else if (key_is(fkey, "object") && ft == od::json_type::object) {
+        entry.kind = kind_of(kind_name);
+      } else if (key_is(fkey, "object") && ft == od::json_type::object && object_raw.empty()) {
+        const char* object_start = fv.raw_json_token().data();
         od::object obj;
         if (auto e = fv.get_object().get(obj)) return e;
         if (auto e = read_object_fields(s, entry, obj)) return e;
+        if (auto e = span_to_here(doc, object_start, object_raw)) return e;
+      } else if (key_is(fkey, "object") && ft == od::json_type::null && object_raw.empty()) {
+        object_raw = "null";
+      } else {
+        well_formed = false;  // the loop still reads the rest, for the ECS fields and the span
       }
     }
-    entry.kind = kind;
     if (auto e = span_to_here(doc, start, raw)) return e;
   } else if (auto e = raw_value(v, raw)) {
     return e;
   }
-  entry.raw = s.append_raw(raw);
+  const std::size_t off = s.arena.size();
+  s.arena.append("],\"id\":");  // closes the "ref" list written before it
+  append_json_string(s.arena, key);
+  if (well_formed) {
+    if (!type_raw.empty()) s.arena.append(",\"type\":").append(type_raw);
+    if (!object_raw.empty()) {
+      s.arena.append(",\"object\":");
+      append_raw_json(s.arena, object_raw);
+    }
+  } else {
+    s.text_scratch.clear();
+    append_raw_json(s.text_scratch, raw);
+    s.arena.append(",\"raw\":");
+    append_json_string(s.arena, s.text_scratch);
+  }
+  s.arena.push_back('}');
+  entry.tail = s.since(off);
   s.entries.push_back(entry);
   return simdjson::SUCCESS;
 }
 
-// Notes that the current event references entry `idx` through details key `key`.
-void note_ref(state& s, std::int32_t idx, std::string_view key, event_roles& roles) {
-  if (idx < 0) return;
+// Notes that the current event references entry `idx` through details field `field` (in role `r`).
+void note_ref(state& s, std::int32_t idx, std::string_view field, bool plain, role r, event_roles& roles) {
   related_entry& e = s.entries[static_cast<std::size_t>(idx)];
+  const auto entry = static_cast<std::uint32_t>(idx);
+  e.used = true;
   if (e.seen != s.event_no) {
     e.seen = s.event_no;
-    s.refs.push_back(static_cast<std::uint32_t>(idx));
+    s.refs.push_back(entry);
+    s.ref_fields.push_back({entry, field, plain});
+  } else {
+    bool known = false;  // one field naming it twice (a list) counts once
+    for (const auto& rf : s.ref_fields) known = known || (rf.entry == entry && rf.field == field);
+    if (!known) s.ref_fields.push_back({entry, field, plain});
   }
   if (e.kind != related_kind::user) return;
-  if (key == "actor" && roles.actor < 0) roles.actor = idx;
-  if (key == "user" && roles.user < 0) roles.user = idx;
-  if (key == "target_user" && roles.target < 0) roles.target = idx;
+  if (r == role::actor && roles.actor < 0) roles.actor = idx;
+  if (r == role::user && roles.user < 0) roles.user = idx;
+  if (r == role::target_user && roles.target < 0) roles.target = idx;
+  if (r == role::service_user && roles.service_user < 0) roles.service_user = idx;
 }
 
 // What one event's walk found, all views valid until the page is done.
@@ -370,26 +412,38 @@ simdjson::error_code walk_details(state& s, od::document& doc, od::value v, even
       // Any string may be a reference; the short, well-known role keys are compared raw.
       const std::int32_t idx = s.find(str);
       if (idx >= 0) {
-        std::string_view role;
+        role r = role::none;
         if (key_is(key, "actor"))
-          role = "actor";
+          r = role::actor;
         else if (key_is(key, "user"))
-          role = "user";
+          r = role::user;
         else if (key_is(key, "target_user"))
-          role = "target_user";
-        note_ref(s, idx, role, ev.roles);
+          r = role::target_user;
+        else if (key_is(key, "service_user"))
+          r = role::service_user;
+        std::string_view name;
+        bool plain = true;
+        if (auto e = key_text(field, name, plain)) return e;
+        note_ref(s, idx, name, plain, r, ev.roles);
       }
     } else if (t == od::json_type::array) {
       // Lists of references (e.g. several users of a group change).
       od::array a;
       if (auto e = fv.get_array().get(a)) return e;
+      std::string_view name;
+      bool plain = true;
       for (auto el : a) {
         od::value ev_el;
         if (auto e = std::move(el).get(ev_el)) return e;
         if (!is_string(ev_el)) continue;
         std::string_view str;
         if (auto e = ev_el.get_string().get(str)) return e;
-        note_ref(s, s.find(str), {}, ev.roles);
+        const std::int32_t idx = s.find(str);
+        if (idx < 0) continue;
+        if (name.empty()) {
+          if (auto e = key_text(field, name, plain)) return e;
+        }
+        note_ref(s, idx, name, plain, role::none, ev.roles);
       }
     }
   }
@@ -433,67 +487,180 @@ void add_unique(std::vector<std::string_view>& names, std::string_view n) {
   names.push_back(n);
 }
 
-void render_event(std::string& out, state& s, const event_view& ev) {
+// The entries an event's ECS fields and message come from (null when the event names none).
+struct chosen_entries {
+  const related_entry* user = nullptr;    // the actor (or details.user)
+  const related_entry* target = nullptr;  // the user acted upon
+  const related_entry* client = nullptr;  // first client with a host name
+  const related_entry* server = nullptr;  // first server with a host name
+  const related_entry* project = nullptr;
+  const related_entry* group = nullptr;
+};
+
+chosen_entries choose(const state& s, const event_roles& roles) {
+  chosen_entries c;
+  const std::int32_t user = roles.actor >= 0 ? roles.actor : roles.user;
+  std::int32_t target = roles.target >= 0 ? roles.target : roles.service_user;
+  if (target < 0 && roles.actor >= 0 && roles.user >= 0 && roles.user != roles.actor) target = roles.user;
+  if (user >= 0) c.user = &s.entries[static_cast<std::size_t>(user)];
+  if (target >= 0) c.target = &s.entries[static_cast<std::size_t>(target)];
+  if (c.user && !has_user_fields(*c.user)) c.user = nullptr;
+  if (c.target && !has_user_fields(*c.target)) c.target = nullptr;
+  for (const auto idx : s.refs) {
+    const related_entry& e = s.entries[idx];
+    switch (e.kind) {
+      case related_kind::client:
+        if (!c.client && !host_name(s, e).empty()) c.client = &e;
+        break;
+      case related_kind::server:
+        if (!c.server && !host_name(s, e).empty()) c.server = &e;
+        break;
+      case related_kind::project:
+        if (!c.project && !e.name.empty()) c.project = &e;
+        break;
+      case related_kind::group:
+        if (!c.group && !e.name.empty()) c.group = &e;
+        break;
+      default:
+        break;
+    }
+  }
+  return c;
+}
+
+// Appends the content of a pre-rendered JSON string (its quotes dropped); false when it is empty.
+bool append_name(std::string& out, std::string_view json) {
+  if (json.size() <= 2) return false;
+  out.append(json.data() + 1, json.size() - 2);
+  return true;
+}
+
+// Writes `,"message":"..."` from a template of ecs_mapping.hpp. The template's literal text is plain ASCII
+// without quotes or backslashes (a test checks), and names are JSON string contents, so the result is one
+// valid JSON string.
+void write_message(std::string& out, const state& s, std::string_view tmpl, const chosen_entries& c,
+                   const event_view& ev) {
+  out.append(",\"message\":\"");
+  const std::size_t start = out.size();
+  bool fallback_first = false;
+  std::size_t i = 0;
+  while (i < tmpl.size()) {
+    const std::size_t open = tmpl.find('{', i);
+    if (open == std::string_view::npos) {
+      out.append(tmpl.substr(i));
+      break;
+    }
+    out.append(tmpl.substr(i, open - i));
+    const std::size_t close = tmpl.find('}', open);
+    const std::string_view name = tmpl.substr(open + 1, close - open - 1);
+    i = close + 1;
+    if (name == "action") {
+      append_json_escaped(out, ev.action);
+      continue;
+    }
+    std::string_view value, fallback;
+    if (name == "actor") {
+      value = c.user ? s.text(c.user->name) : std::string_view{};
+      fallback = "an unknown user";
+    } else if (name == "target_user") {
+      value = c.target ? s.text(c.target->name) : std::string_view{};
+      fallback = "an unknown user";
+    } else if (name == "client") {
+      value = c.client ? host_name(s, *c.client) : std::string_view{};
+      fallback = "an unknown client";
+    } else if (name == "server") {
+      value = c.server ? host_name(s, *c.server) : std::string_view{};
+      fallback = "an unknown server";
+    } else if (name == "project") {
+      value = c.project ? s.text(c.project->name) : std::string_view{};
+      fallback = "an unknown project";
+    } else if (name == "group") {
+      value = c.group ? s.text(c.group->name) : std::string_view{};
+      fallback = "an unknown group";
+    }
+    if (!append_name(out, value)) {
+      fallback_first = fallback_first || out.size() == start;
+      out.append(fallback);
+    }
+  }
+  if (fallback_first && out[start] >= 'a' && out[start] <= 'z') {
+    out[start] = static_cast<char>(out[start] - 'a' + 'A');
+  }
+  out.push_back('"');
+}
+
+// Writes one element of scaleft.related_objects: the details fields naming the entry, then its pre-rendered
+// rest (id, type, object or raw).
+void write_related(std::string& out, const state& s, std::uint32_t idx, bool referenced) {
+  out.append("{\"ref\":[");
+  if (referenced) {
+    bool first = true;
+    for (const auto& rf : s.ref_fields) {
+      if (rf.entry != idx) continue;
+      if (!first) out.push_back(',');
+      first = false;
+      if (rf.plain) {
+        out.append(rf.field);
+      } else {
+        append_json_string(out, rf.field);
+      }
+    }
+  }
+  out.append(s.text(s.entries[idx].tail));
+}
+
+bool has_leftovers(const state& s) {
+  if (!s.related_raw.empty()) return true;
+  for (const auto& e : s.entries) {
+    if (!e.used) return true;
+  }
+  return false;
+}
+
+// One document. `leftovers`: also carry what the page holds that no event references (related objects no
+// details field names, a related_objects that is not an object), so that nothing is lost: the page's last
+// document does.
+void render_event(std::string& out, state& s, const event_view& ev, bool leftovers) {
   out.push_back('{');
   if (ev.has_timestamp) {
     out.append("\"@timestamp\":");
     append_json_string(out, ev.timestamp);
     out.push_back(',');
   }
-  out.append("\"event\":{\"id\":");
+  out.append("\"ecs\":{\"version\":\"").append(ecs_version).append("\"}");
+
+  const event_type_row* row = ev.has_action ? find_event_type(ev.action) : nullptr;
+  const chosen_entries c = choose(s, ev.roles);
+  write_message(out, s, row ? row->message : ev.has_action ? unknown_type_message : no_type_message, c, ev);
+
+  out.append(",\"event\":{\"id\":");
   append_json_string(out, ev.id);
   out.append(",\"kind\":\"event\"");
   if (ev.has_action) {
     out.append(",\"action\":");
     append_json_string(out, ev.action);
-    const event_class c = s.classify(ev.action);
-    if (c.known()) {
-      out.append(",\"category\":").append(c.category).append(",\"type\":").append(c.type);
-      if (!c.outcome.empty()) out.append(",\"outcome\":\"").append(c.outcome).append("\"");
+    if (row) {
+      out.append(",\"category\":").append(row->category).append(",\"type\":").append(row->type);
+      out.append(",\"outcome\":\"").append(row->outcome).push_back('"');
     }
   }
+  out.append(s.created);
   out.append(",\"dataset\":\"scaleft.audit\",\"provider\":\"scaleft\"}");
 
   // user: the actor (or details.user), and the user acted upon under user.target.
-  std::int32_t user = ev.roles.actor >= 0 ? ev.roles.actor : ev.roles.user;
-  std::int32_t target = ev.roles.target;
-  if (target < 0 && ev.roles.actor >= 0 && ev.roles.user >= 0 && ev.roles.user != ev.roles.actor) {
-    target = ev.roles.user;
-  }
-  const related_entry* u = user >= 0 ? &s.entries[static_cast<std::size_t>(user)] : nullptr;
-  const related_entry* t = target >= 0 ? &s.entries[static_cast<std::size_t>(target)] : nullptr;
-  if (u && !has_user_fields(*u)) u = nullptr;
-  if (t && !has_user_fields(*t)) t = nullptr;
-  if (u || t) {
+  if (c.user || c.target) {
     out.append(",\"user\":{");
-    const bool wrote = u ? write_user_fields(out, s, *u) : false;
-    if (t) {
+    const bool wrote = c.user ? write_user_fields(out, s, *c.user) : false;
+    if (c.target) {
       out.append(wrote ? ",\"target\":{" : "\"target\":{");
-      write_user_fields(out, s, *t);
+      write_user_fields(out, s, *c.target);
       out.push_back('}');
     }
     out.push_back('}');
   }
 
   // host: the server the event is about, else the client it came from.
-  const related_entry* host = nullptr;
-  for (const auto idx : s.refs) {
-    const related_entry& e = s.entries[idx];
-    if (e.kind == related_kind::server && !host_name(s, e).empty()) {
-      host = &e;
-      break;
-    }
-  }
-  if (!host) {
-    for (const auto idx : s.refs) {
-      const related_entry& e = s.entries[idx];
-      if (e.kind == related_kind::client && !host_name(s, e).empty()) {
-        host = &e;
-        break;
-      }
-    }
-  }
-  if (host) {
+  if (const related_entry* host = c.server ? c.server : c.client) {
     out.append(",\"host\":{");
     bool first = true;
     write_member(out, first, "name", host_name(s, *host));
@@ -544,7 +711,7 @@ void render_event(std::string& out, state& s, const event_view& ev) {
 
   out.append(",\"observer\":{\"vendor\":\"Okta\",\"product\":\"ScaleFT Advanced Server Access\"}");
 
-  // scaleft: everything as received, so that nothing is lost.
+  // scaleft: everything as received, so that nothing is lost, under keys that never come from data.
   out.append(",\"scaleft\":{");
   bool first = true;
   if (!ev.details.empty()) {
@@ -557,17 +724,39 @@ void render_event(std::string& out, state& s, const event_view& ev) {
     out.append("\"details_raw\":");
     append_json_string(out, ev.details_raw);
   }
-  if (!s.refs.empty()) {
+  bool unreferenced = false;
+  if (leftovers) {
+    for (const auto& e : s.entries) unreferenced = unreferenced || !e.used;
+  }
+  if (!s.refs.empty() || unreferenced) {
     if (!first) out.push_back(',');
     first = false;
-    out.append("\"related_objects\":{");
-    for (std::size_t i = 0; i < s.refs.size(); ++i) {
-      const related_entry& e = s.entries[s.refs[i]];
-      if (i) out.push_back(',');
-      out.append(s.text(e.json_key)).push_back(':');
-      out.append(s.text(e.raw));
+    // An array of {ref, id, type, object}: keyed by the opaque id, every distinct user, client or server
+    // would add field names to the index until it refuses documents.
+    out.append("\"related_objects\":[");
+    bool first_element = true;
+    for (const auto idx : s.refs) {
+      if (!first_element) out.push_back(',');
+      first_element = false;
+      write_related(out, s, idx, true);
     }
-    out.push_back('}');
+    if (unreferenced) {
+      for (std::uint32_t idx = 0; idx < s.entries.size(); ++idx) {
+        if (s.entries[idx].used) continue;
+        if (!first_element) out.push_back(',');
+        first_element = false;
+        write_related(out, s, idx, false);
+      }
+    }
+    out.push_back(']');
+  }
+  if (leftovers && !s.related_raw.empty()) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.append("\"related_objects_raw\":");
+    s.text_scratch.clear();
+    append_raw_json(s.text_scratch, s.related_raw);
+    append_json_string(out, s.text_scratch);
   }
   if (!s.extras.empty()) {
     if (!first) out.push_back(',');
@@ -589,7 +778,8 @@ page_outcome fail(std::string message) {
   return o;
 }
 
-page_outcome render(od::parser& parser, simdjson::padded_string_view body, event_batch& batch, state& s) {
+page_outcome render(od::parser& parser, simdjson::padded_string_view body, std::string_view read_time,
+                    event_batch& batch, state& s) {
   od::document doc;
   if (auto e = parser.iterate(body).get(doc)) return fail(describe("body is not JSON", e));
   od::object root;
@@ -625,7 +815,11 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, event
         }
       }
     }
-    // Any other type: no index, events keep their raw references (an odd case, not an error).
+    // Any other type: no index, events keep their raw references (an odd case, not an error), and the
+    // value itself goes, as text, with the page's last document.
+    if (t != od::json_type::object && t != od::json_type::null) {
+      if (auto e = raw_value(related, s.related_raw)) return fail(describe("related_objects", e));
+    }
   } else if (found != simdjson::NO_SUCH_FIELD) {
     return fail(describe("body is not JSON", found));
   }
@@ -640,14 +834,22 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, event
     return fail(e == simdjson::INCORRECT_TYPE ? "list is not an array" : describe("list", e));
   }
 
+  s.created.clear();
+  if (!read_time.empty()) {
+    s.created.append(",\"created\":");
+    append_json_string(s.created, read_time);
+  }
+
   const event_batch::mark start = batch.position();
-  // Reserve the output from the previous page's ratio of document bytes to body bytes (4.3 for realistic
+  // Reserve the output from the previous page's ratio of document bytes to body bytes (4.8 for realistic
   // pages), with a little headroom: one allocation per page instead of a chain of doublings.
   if (s.output_ratio > 0) {
     batch.reserve(s.last_events,
                   static_cast<std::size_t>(static_cast<double>(body.size()) * s.output_ratio * 1.05));
   }
   std::size_t i = 0;
+  event_view ev;                     // after the loop: the page's last event, still valid
+  event_batch::mark last = start;    // where the last document begins
   for (auto el : list) {
     od::value event;
     od::object eo;
@@ -666,8 +868,9 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, event
     }
     ++s.event_no;
     s.refs.clear();
+    s.ref_fields.clear();
     s.extras.clear();
-    event_view ev;
+    ev = event_view{};
     bool has_id = false;
     std::string error;
     for (auto f : eo) {
@@ -725,11 +928,21 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, event
       batch.rollback(start);
       return fail(std::move(error));
     }
+    last = batch.position();
     std::string& out = batch.begin_document();
     const std::size_t doc_start = out.size();
-    render_event(out, s, ev);
+    render_event(out, s, ev, false);
     batch.commit_document(ev.id, ev.has_timestamp ? ev.timestamp : std::string_view{}, doc_start);
     ++i;
+  }
+  // What no event referenced goes with the last document, written again (its references, fields and
+  // extras are still in the scratch). Pages of the real service and of scaleft-sim have none.
+  if (i > 0 && has_leftovers(s)) {
+    batch.rollback(last);
+    std::string& out = batch.begin_document();
+    const std::size_t doc_start = out.size();
+    render_event(out, s, ev, true);
+    batch.commit_document(ev.id, ev.has_timestamp ? ev.timestamp : std::string_view{}, doc_start);
   }
 
   if (i > 0 && body.size() > 0) {
@@ -745,14 +958,15 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, event
 
 }  // namespace
 
-page_outcome render_page(od::parser& parser, simdjson::padded_string_view body, event_batch& batch,
-                         render_scratch& scratch) {
-  return render(parser, body, batch, scratch.get());
+page_outcome render_page(od::parser& parser, simdjson::padded_string_view body, std::string_view read_time,
+                         event_batch& batch, render_scratch& scratch) {
+  return render(parser, body, read_time, batch, scratch.get());
 }
 
-page_outcome render_page(od::parser& parser, simdjson::padded_string_view body, event_batch& batch) {
+page_outcome render_page(od::parser& parser, simdjson::padded_string_view body, std::string_view read_time,
+                         event_batch& batch) {
   thread_local render_scratch scratch;
-  return render(parser, body, batch, scratch.get());
+  return render(parser, body, read_time, batch, scratch.get());
 }
 
 }  // namespace sf::audit

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace sf::audit {
 
@@ -38,13 +39,22 @@ class render_scratch {
 // whole page malformed: nothing is appended and the error says what was wrong (the caller retries the page).
 // Odd event contents (empty details, missing or malformed related objects, null references, unknown types and
 // fields) are not errors: they pass through under `scaleft.` unchanged.
+//
+// `read_time` is when the forwarder received the page (RFC 3339, UTC), written as event.created into each of
+// its documents; the caller passes it so that the renderer stays a pure function of its input.
 // `parser` is reused across pages so that its buffers are allocated once.
 // The batch keeps each event's id and timestamp unescaped (as values, not JSON text).
+//
+// Each document is one JSON object whose final `}` closes the document itself (the last top-level member is
+// `scaleft`), so a sink adds top-level fields (event.ingested is a sink's, data_stream.* too) by writing
+// `,"name":value` before that last byte, without parsing the document.
+// No key anywhere in a document comes from data: related objects are an array of {ref, id, type, object}
+// (see the README's field reference), so the number of fields an index maps stays bounded.
 page_outcome render_page(simdjson::ondemand::parser& parser, simdjson::padded_string_view body,
-                         event_batch& batch);
+                         std::string_view read_time, event_batch& batch);
 
 // The same, with explicit scratch buffers (the overload above uses one per thread).
 page_outcome render_page(simdjson::ondemand::parser& parser, simdjson::padded_string_view body,
-                         event_batch& batch, render_scratch& scratch);
+                         std::string_view read_time, event_batch& batch, render_scratch& scratch);
 
 }  // namespace sf::audit

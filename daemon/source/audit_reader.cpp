@@ -84,8 +84,12 @@ boost::asio::awaitable<std::optional<fetched_page>> audit_reader::fetch(std::str
           page.target = target;
           auto& body = r.exchange.res.body();
           body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+          // The receive time becomes event.created of each event of the page.
+          const std::string read_time = config::format_rfc3339_ns(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+                  .count());
           auto outcome = audit::render_page(
-              parser_, simdjson::padded_string_view(body.data(), body.size(), body.capacity()), page.batch);
+              parser_, simdjson::padded_string_view(body.data(), body.size(), body.capacity()), read_time, page.batch);
           if (outcome.ok) {
             page.next_target = next_link(api_.client_origin(), target, r.exchange.res);
             ++stats_.pages;

@@ -103,15 +103,16 @@ TEST(render_page, steady_state_allocates_nothing) {
   simdjson::ondemand::parser parser;
   sf::audit::render_scratch scratch;
   sf::audit::event_batch batch;
+  const std::string read_time = "2026-12-01T12:00:00.000000000Z";
   // Warm up on both pages so that every buffer reaches its high-water mark.
   for (const auto* page : {&a, &b, &a, &b}) {
     batch.clear();
-    ASSERT_TRUE(sf::audit::render_page(parser, *page, batch, scratch).ok);
+    ASSERT_TRUE(sf::audit::render_page(parser, *page, read_time, batch, scratch).ok);
   }
   const std::size_t before = allocations.load();
   for (int i = 0; i < 4; ++i) {
     batch.clear();
-    const auto o = sf::audit::render_page(parser, i % 2 ? b : a, batch, scratch);
+    const auto o = sf::audit::render_page(parser, i % 2 ? b : a, read_time, batch, scratch);
     ASSERT_TRUE(o.ok);
     ASSERT_EQ(o.events, 1000u);
   }

@@ -18,6 +18,15 @@ std::string escaped(std::string_view s) {
   return out;
 }
 
+TEST(append_json_escaped, is_the_string_without_its_quotes) {
+  for (std::string_view s : {"", "plain", "a\"b\\c\n", "caf\xc3\xa9"}) {
+    std::string out = "<";
+    sf::audit::append_json_escaped(out, s);
+    const std::string quoted = escaped(s);
+    EXPECT_EQ(out, "<" + quoted.substr(1, quoted.size() - 2));
+  }
+}
+
 TEST(append_json_string, escapes_what_json_requires_and_keeps_utf8) {
   EXPECT_EQ(escaped("plain"), "\"plain\"");
   EXPECT_EQ(escaped("a\"b\\c"), R"("a\"b\\c")");

@@ -110,4 +110,96 @@ std::string make_realistic_page(std::size_t events, unsigned seed) {
   return page;
 }
 
+std::string make_distinct_objects_page(std::size_t events, unsigned page_no,
+                                       const std::vector<std::string>& types) {
+  std::string list, related;
+  auto add_related = [&](const std::string& key, const std::string& entry) {
+    if (!related.empty()) related += ',';
+    related += "\"" + key + "\":" + entry;
+  };
+  for (std::size_t i = 0; i < events; ++i) {
+    // Every name, id and key carries the page and the event: no two events share an object.
+    const std::string n = std::to_string(page_no) + "-" + std::to_string(i);
+    const std::string actor = "KA" + n + "==", client = "KC" + n + "==", server = "KS" + n + "==",
+                      project = "KP" + n + "==", group = "KG" + n + "==", target = "KT" + n + "==",
+                      odd = "KM" + n + "==";
+    add_related(actor, "{\"type\":\"user\",\"object\":{\"id\":\"u-" + n + "\",\"name\":\"user." + n +
+                           "\",\"status\":\"ACTIVE\",\"user_type\":\"human\",\"details\":{\"email\":\"user." +
+                           n + "@example.com\",\"full_name\":\"User " + n +
+                           "\",\"first_name\":\"User\",\"last_name\":\"" + n + "\"}}}");
+    add_related(target, "{\"type\":\"user\",\"object\":{\"id\":\"t-" + n + "\",\"name\":\"target." + n +
+                            "\",\"status\":\"DISABLED\",\"user_type\":\"service\",\"details\":{}}}");
+    add_related(client, "{\"type\":\"client\",\"object\":{\"id\":\"c-" + n + "\",\"hostname\":\"laptop-" + n +
+                            "\",\"os\":\"macOS 13.4\",\"description\":\"Personal laptop\","
+                            "\"state\":\"ACTIVE\",\"user_name\":\"user." +
+                            n + "\"}}");
+    add_related(server, "{\"type\":\"server\",\"object\":{\"id\":\"s-" + n + "\",\"hostname\":\"node-" + n +
+                            ".prod.internal\",\"project_name\":\"project-" + n +
+                            "\",\"access_address\":\"10.1.2." + std::to_string(i % 250) +
+                            "\",\"os\":\"Debian 12\",\"os_type\":\"linux\",\"state\":\"ACTIVE\","
+                            "\"registered_at\":\"2020-01-02T10:00:00Z\"}}");
+    add_related(project, "{\"type\":\"project\",\"object\":{\"id\":\"p-" + n + "\",\"name\":\"project-" + n +
+                             "\",\"team\":\"acme\",\"create_server_users\":true,"
+                             "\"require_preauthorization\":false,\"deleted_at\":null}}");
+    add_related(group, "{\"type\":\"group\",\"object\":{\"id\":\"g-" + n + "\",\"name\":\"group-" + n +
+                           "\",\"roles\":[\"access_user\"],\"deleted_at\":null}}");
+
+    std::string actor_json = "\"" + actor + "\"";
+    std::string extra, malformed;  // malformed: an odd related_objects entry the actor points to
+    switch (i % 12) {
+      case 1:
+        actor_json = "null";
+        break;
+      case 2:
+        actor_json = std::to_string(40000 + i);
+        break;
+      case 3:
+        actor_json = "\"KX" + n + "==\"";  // not in related_objects
+        break;
+      case 4:
+        malformed = "{\"type\":\"server\",\"object\":null}";
+        break;
+      case 5:
+        malformed = "{\"object\":{\"id\":\"m-" + n + "\",\"name\":\"ghost\"}}";
+        break;
+      case 6:
+        malformed = "{\"type\":\"user\",\"object\":\"deleted\"}";
+        break;
+      case 7:
+        malformed = "\"an entry that is not an object\"";
+        break;
+      case 8:
+        malformed = "[1,{\"two\":2}]";
+        break;
+      case 9:
+        malformed = "{\"type\":7,\"object\":{\"id\":\"m-" + n + "\"},\"unexpected\":{\"a\":1}}";
+        break;
+      case 10:  // one object named by two fields, and lists of references
+        extra = ",\"user\":\"" + actor + "\",\"users\":[\"" + target + "\",\"" + actor + "\",\"KX" + n +
+                "==\",7,null]";
+        break;
+      case 11:  // an object no event names
+        add_related("KU" + n + "==",
+                    "{\"type\":\"user\",\"object\":{\"id\":\"n-" + n + "\",\"name\":\"nobody." + n + "\"}}");
+        break;
+      default:
+        break;
+    }
+    if (!malformed.empty()) {
+      add_related(odd, malformed);
+      actor_json = "\"" + odd + "\"";
+    }
+    const std::string& type = types[i % types.size()];
+    if (i) list += ',';
+    list += "{\"id\":\"E" + n + "\",\"timestamp\":\"2026-11-27T18:00:00." + std::to_string(100000000 + i) +
+            "Z\",\"details\":{";
+    if (!type.empty()) list += "\"type\":\"" + type + "\",";
+    list += "\"actor\":" + actor_json + ",\"client\":\"" + client + "\",\"target_server\":\"" + server +
+            "\",\"project\":\"" + project + "\",\"group\":\"" + group + "\",\"target_user\":\"" + target +
+            "\"" + extra + ",\"session_id\":\"sess-" + n + "\",\"team_name\":\"acme\",\"trace_id\":\"T" + n +
+            "\",\"via\":null,\"geo\":{\"country\":\"US\",\"city\":\"Oxford\"}}}";
+  }
+  return "{\"list\":[" + list + "],\"related_objects\":{" + related + "}}";
+}
+
 }  // namespace sf::audit::testing

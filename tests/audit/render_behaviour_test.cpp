@@ -1,9 +1,11 @@
 // Renderer behaviour beyond the golden pages: reuse, valid JSON per line, rollback, realistic pages.
+#include "daemon/audit/ecs_mapping.hpp"
 #include "daemon/audit/page_renderer.hpp"
 #include "tests/audit/page_factory.hpp"
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -12,9 +14,11 @@ namespace {
 using sf::audit::event_batch;
 using sf::audit::render_page;
 
+constexpr std::string_view read_time = "2026-12-01T12:00:00.000000000Z";
+
 sf::audit::page_outcome render(simdjson::ondemand::parser& p, std::string_view json, event_batch& b) {
   const simdjson::padded_string body(json);
-  return render_page(p, body, b);
+  return render_page(p, body, read_time, b);
 }
 
 TEST(render_page, same_page_twice_into_a_reused_parser_gives_identical_bytes) {
@@ -57,21 +61,35 @@ TEST(render_page, every_line_is_json_with_the_ecs_fields) {
     EXPECT_EQ(dataset, "scaleft.audit");
     ASSERT_EQ(doc["observer"]["vendor"].get(vendor), simdjson::SUCCESS);
     EXPECT_EQ(vendor, "Okta");
-    simdjson::dom::object details, related;
+    std::string_view created, ecs, message;
+    ASSERT_EQ(doc["event"]["created"].get(created), simdjson::SUCCESS);
+    EXPECT_EQ(created, read_time);
+    ASSERT_EQ(doc["ecs"]["version"].get(ecs), simdjson::SUCCESS);
+    EXPECT_EQ(ecs, sf::audit::ecs_version);
+    ASSERT_EQ(doc["message"].get(message), simdjson::SUCCESS);
+    EXPECT_EQ(message.rfind("Jason.Compson.", 0), 0u) << message;  // every factory event names its actor
+    simdjson::dom::object details;
+    simdjson::dom::array related;
     ASSERT_EQ(doc["scaleft"]["details"].get(details), simdjson::SUCCESS);
     ASSERT_EQ(doc["scaleft"]["related_objects"].get(related), simdjson::SUCCESS);
-    // Every reference in details is carried along, and nothing else.
+    // Every reference in details is carried along once, with the fields naming it, and nothing else.
     std::string_view actor;
     ASSERT_EQ(details["actor"].get(actor), simdjson::SUCCESS);
-    EXPECT_EQ(related[actor].error(), simdjson::SUCCESS);
-    for (auto [key, value] : related) {
-      bool referenced = false;
-      for (auto [dk, dv] : details) {
-        std::string_view s;
-        if (dv.get(s) == simdjson::SUCCESS && s == key) referenced = true;
+    std::set<std::string_view> ids;
+    for (auto r : related) {
+      std::string_view id;
+      ASSERT_EQ(r["id"].get(id), simdjson::SUCCESS);
+      EXPECT_TRUE(ids.insert(id).second) << id << " twice in " << line;
+      simdjson::dom::array refs;
+      ASSERT_EQ(r["ref"].get(refs), simdjson::SUCCESS);
+      EXPECT_GE(refs.size(), 1u);
+      for (auto field : refs) {
+        std::string_view named;
+        ASSERT_EQ(details[field.get_string().value()].get(named), simdjson::SUCCESS) << line;
+        EXPECT_EQ(named, id);
       }
-      EXPECT_TRUE(referenced) << key << " is not referenced by " << line;
     }
+    EXPECT_TRUE(ids.count(actor)) << line;
     std::string_view user_name;
     if (doc["user"]["name"].get(user_name) == simdjson::SUCCESS) {
       ++with_user;
@@ -142,9 +160,136 @@ TEST(render_page, explicit_scratch_and_thread_scratch_agree) {
   simdjson::ondemand::parser parser;
   sf::audit::render_scratch scratch;
   event_batch a, b;
-  ASSERT_TRUE(render_page(parser, body, a, scratch).ok);
-  ASSERT_TRUE(render_page(parser, body, b).ok);
+  ASSERT_TRUE(render_page(parser, body, read_time, a, scratch).ok);
+  ASSERT_TRUE(render_page(parser, body, read_time, b).ok);
   EXPECT_EQ(a.ndjson(), b.ndjson());
+}
+
+TEST(render_page, an_object_named_by_two_fields_is_kept_once_with_both) {
+  const std::string page =
+      R"({"list":[{"id":"a","details":{"type":"user.update","actor":"U","user":"U","users":["V","U","U"]}}],)"
+      R"("related_objects":{"U":{"type":"user","object":{"name":"u"}},)"
+      R"("V":{"type":"user","object":{"name":"v"}}}})";
+  simdjson::ondemand::parser parser;
+  event_batch batch;
+  ASSERT_TRUE(render(parser, page, batch).ok);
+  const std::string_view doc = batch.document(0);
+  const std::string_view expected =
+      R"("related_objects":[{"ref":["actor","user","users"],"id":"U","type":"user","object":{"name":"u"}},)"
+      R"({"ref":["users"],"id":"V","type":"user","object":{"name":"v"}}])";
+  EXPECT_NE(doc.find(expected), std::string_view::npos) << doc;
+}
+
+TEST(render_page, objects_no_event_names_go_once_with_the_last_document) {
+  const std::string page =
+      R"({"list":[{"id":"a","details":{"actor":"U"}},{"id":"b","details":{"actor":"U"}}],)"
+      R"("related_objects":{"U":{"type":"user","object":{"name":"u"}},"N":{"type":"server","object":{}},)"
+      R"("U":{"type":"user","object":{"name":"second copy of a key"}}}})";
+  simdjson::ondemand::parser parser;
+  event_batch batch;
+  ASSERT_TRUE(render(parser, page, batch).ok);
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch.document(0).find(R"("id":"N")"), std::string_view::npos);
+  const std::string_view last = batch.document(1);
+  const std::string_view expected =
+      R"({"ref":["actor"],"id":"U","type":"user","object":{"name":"u"}},)"
+      R"({"ref":[],"id":"N","type":"server","object":{}},)"
+      R"({"ref":[],"id":"U","type":"user","object":{"name":"second copy of a key"}}])";
+  EXPECT_NE(last.find(expected), std::string_view::npos) << last;
+  EXPECT_EQ(batch.id(1), "b");
+  // The rewritten last document is still exactly one line, at the end of the NDJSON.
+  EXPECT_EQ(std::count(batch.ndjson().begin(), batch.ndjson().end(), '\n'), 2);
+  EXPECT_TRUE(batch.ndjson().ends_with(std::string(last) + "\n"));
+}
+
+TEST(render_page, malformed_entries_are_kept_whole_as_text) {
+  const std::string page =
+      R"({"list":[{"id":"a","details":{"a":"S","b":"N","c":"X","d":"T"}}],"related_objects":{)"
+      R"("S":"gone","N":{"type":"user","object":"deleted"},)"
+      R"("X":{"type":"user","object":{},"x":1},"T":{"type":7}}})";
+  simdjson::ondemand::parser parser;
+  event_batch batch;
+  ASSERT_TRUE(render(parser, page, batch).ok);
+  const std::string_view doc = batch.document(0);
+  for (const std::string_view element : {
+           R"({"ref":["a"],"id":"S","raw":"\"gone\""})",
+           R"({"ref":["b"],"id":"N","raw":"{\"type\":\"user\",\"object\":\"deleted\"}"})",
+           R"({"ref":["c"],"id":"X","raw":"{\"type\":\"user\",\"object\":{},\"x\":1}"})",
+           R"({"ref":["d"],"id":"T","raw":"{\"type\":7}"})",
+       }) {
+    EXPECT_NE(doc.find(element), std::string_view::npos) << element << " not in " << doc;
+  }
+}
+
+TEST(render_page, messages_name_who_did_what_where) {
+  const std::string page =
+      R"({"list":[)"
+      R"({"id":"1","details":{"type":"auth_token.issue","actor":"U","client":"C"}},)"
+      R"({"id":"2","details":{"type":"server.sudo","actor":"U","target_server":"S"}},)"
+      R"({"id":"3","details":{"type":"group.user_add","actor":"U","group":"G","target_user":"V"}},)"
+      R"({"id":"4","details":{"type":"user_creds.issue","client":"C"}},)"
+      R"({"id":"5","details":{"type":"brand\"new","actor":"U"}},)"
+      R"({"id":"6","details":{}})"
+      R"(],"related_objects":{"U":{"type":"user","object":{"name":"Jason.Compson.IV"}},)"
+      R"("V":{"type":"user","object":{"name":"Quote\"d"}},)"
+      R"("C":{"type":"client","object":{"hostname":"Absalom"}},)"
+      R"("S":{"type":"server","object":{"hostname":"web-1"}},)"
+      R"("G":{"type":"group","object":{"name":"sre"}}}})";
+  simdjson::ondemand::parser parser;
+  event_batch batch;
+  ASSERT_TRUE(render(parser, page, batch).ok);
+  ASSERT_EQ(batch.size(), 6u);
+  const char* expected[] = {
+      "Jason.Compson.IV was issued an auth token on Absalom",
+      "Jason.Compson.IV ran a command with sudo on web-1",
+      "Jason.Compson.IV added Quote\"d to the group sre",
+      "An unknown user was issued server credentials for an unknown server",
+      "Jason.Compson.IV performed brand\"new",
+      "ScaleFT audit event without a type",
+  };
+  simdjson::dom::parser dom;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    simdjson::dom::element doc;
+    ASSERT_EQ(dom.parse(batch.document(i).data(), batch.document(i).size()).get(doc), simdjson::SUCCESS);
+    std::string_view message;
+    ASSERT_EQ(doc["message"].get(message), simdjson::SUCCESS);
+    EXPECT_EQ(message, expected[i]);
+  }
+}
+
+TEST(render_page, unknown_types_get_no_category_and_known_ones_get_the_table_row) {
+  simdjson::ondemand::parser parser;
+  event_batch batch;
+  ASSERT_TRUE(render(parser,
+                     R"({"list":[{"id":"1","details":{"type":"brand_new.thing"}},)"
+                     R"({"id":"2","details":{"type":"user_creds.issue"}}]})",
+                     batch)
+                  .ok);
+  const std::string_view unknown =
+      R"("event":{"id":"1","kind":"event","action":"brand_new.thing","created":)";
+  EXPECT_NE(batch.document(0).find(unknown), std::string_view::npos) << batch.document(0);
+  const std::string_view known =
+      R"("action":"user_creds.issue","category":["authentication"],"type":["start"],)"
+      R"("outcome":"success","created":)";
+  EXPECT_NE(batch.document(1).find(known), std::string_view::npos) << batch.document(1);
+}
+
+TEST(render_page, a_sink_appends_top_level_fields_before_the_last_byte) {
+  // The contract page_renderer.hpp states: the last `}` closes the document.
+  const std::string page = sf::audit::testing::make_realistic_page(20, 5);
+  simdjson::ondemand::parser parser;
+  event_batch batch;
+  ASSERT_TRUE(render(parser, page, batch).ok);
+  simdjson::dom::parser dom;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    std::string doc(batch.document(i));
+    ASSERT_EQ(doc.back(), '}');
+    doc.insert(doc.size() - 1, R"(,"event_ingested_by_sink":"x")");
+    simdjson::dom::element e;
+    ASSERT_EQ(dom.parse(doc).get(e), simdjson::SUCCESS) << doc;
+    EXPECT_EQ(e["event_ingested_by_sink"].get_string().value(), "x");
+    EXPECT_TRUE(e["scaleft"].is_object());
+  }
 }
 
 }  // namespace

@@ -1,25 +1,19 @@
 // Golden pages: each golden/<name>.json renders to golden/<name>.ndjson, or fails with golden/<name>.error.
 #include "daemon/audit/page_renderer.hpp"
+#include "tests/audit/golden_files.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using sf::audit::testing::read_file;
 
 void write_file(const fs::path& p, const std::string& s) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
@@ -27,12 +21,7 @@ void write_file(const fs::path& p, const std::string& s) {
 }
 
 std::vector<fs::path> golden_inputs() {
-  std::vector<fs::path> v;
-  for (const auto& e : fs::directory_iterator(SF_AUDIT_GOLDEN_DIR)) {
-    if (e.path().extension() == ".json") v.push_back(e.path());
-  }
-  std::sort(v.begin(), v.end());
-  return v;
+  return sf::audit::testing::golden_files("json");
 }
 
 // SF_UPDATE_GOLDEN=1 rewrites the expected files (review the diff before committing).
@@ -52,7 +41,8 @@ TEST_P(golden, renders_as_expected) {
 
   simdjson::ondemand::parser parser;
   sf::audit::event_batch batch;
-  const auto outcome = sf::audit::render_page(parser, body, batch);
+  // A fixed receive time, so that event.created is part of the expected output.
+  const auto outcome = sf::audit::render_page(parser, body, "2026-12-01T12:00:00.000000000Z", batch);
   if (updating()) {
     if (outcome.ok) {
       write_file(ndjson, std::string(batch.ndjson()));
