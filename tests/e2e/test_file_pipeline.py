@@ -41,7 +41,7 @@ class FilePipelineTest(ForwarderTest):
         sim = self.start_scaleft_sim(events=5000)
         write_config(self.config_path, sim, self.state_dir, self.file_sink())
         fwd = self.start_forwarder()
-        wait_until(lambda: len(ndjson_ids(self.out)) >= 5000, 60, "the first 5000 events")
+        wait_until(lambda: len(ndjson_ids(self.out, writer_running=True)) >= 5000, 60, "the first 5000 events")
         fwd.signal(signal.SIGTERM)
         self.assertEqual(fwd.wait(30), 0, "SIGTERM ends the forwarder with status 0")
         sim.add_events(3000)
