@@ -19,6 +19,19 @@ def rss_peak_kib(pid):
     return 0
 
 
+def mapped_fields(properties):
+    """Elasticsearch's count toward index.mapping.total_fields.limit: objects, fields and multi-fields."""
+    return sum(1 + len(m.get("fields", {})) + mapped_fields(m.get("properties", {})) for m in properties.values())
+
+
+def dead_letter_of(state_dir, sink):
+    path = os.path.join(state_dir, "dead-letter", f"{sink}.ndjson")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
 class ElasticsearchPipelineTest(ForwarderTest):
     """Under injected faults: es-sim only, since a real node cannot be made to answer 429/503, reset a
     connection half way or stall on demand."""
@@ -39,11 +52,7 @@ class ElasticsearchPipelineTest(ForwarderTest):
         return es.get("/_sim/ids?index=scaleft-audit").decode().split()
 
     def dead_letter(self, sink):
-        path = os.path.join(self.state_dir, "dead-letter", f"{sink}.ndjson")
-        if not os.path.exists(path):
-            return []
-        with open(path) as f:
-            return [json.loads(line) for line in f]
+        return dead_letter_of(self.state_dir, sink)
 
     def checkpoint_id(self):
         try:
@@ -108,19 +117,6 @@ class ElasticsearchPipelineTest(ForwarderTest):
         self.assertEqual(ndjson_ids(self.out), sim.event_ids())
         print(f"peak RSS during the outage: {peak_kib / 1024:.1f} MiB")
         self.assertLess(peak_kib, rss_bound_mib(96) * 1024, "RSS stays bounded during an outage")
-
-
-def mapped_fields(properties):
-    """Elasticsearch's count toward index.mapping.total_fields.limit: objects, fields and multi-fields."""
-    return sum(1 + len(m.get("fields", {})) + mapped_fields(m.get("properties", {})) for m in properties.values())
-
-
-def dead_letter_of(state_dir, sink):
-    path = os.path.join(state_dir, "dead-letter", f"{sink}.ndjson")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [json.loads(line) for line in f]
 
 
 class RealElasticsearchPipelineTest(ForwarderTest):

@@ -5,7 +5,6 @@ usage: test_differential.py ES_SIM_BINARY              (unittest; the real node'
        test_differential.py --dump ES_SIM_BINARY       (prints every difference, allow-listed or not)
        test_differential.py --markdown ES_SIM_BINARY   (the same as Markdown: request, both answers, reasons)
 """
-import copy
 import json
 import os
 import re
@@ -157,13 +156,15 @@ def run_corpus(server_request, steps):
 
 
 def compare_all():
-    """Runs the corpus on both servers (each from empty) and returns [(step name, request, diffs)]."""
+    """Runs the corpus on both servers (each from empty): [(name, step, diffs, real sig, es-sim sig)]."""
     with open(CORPUS) as f:
         steps = json.load(f)["steps"]
     names = [s["name"] for s in steps]
-    assert len(names) == len(set(names)), "step names must be unique"
+    if len(names) != len(set(names)):
+        raise AssertionError("step names in the corpus must be unique")
     real = RealElasticsearch()
-    assert real.version == "7.10.2", f"the real node is {real.version}, the corpus expects 7.10.2"
+    if real.version != "7.10.2":
+        raise AssertionError(f"the real node is {real.version}, the corpus expects 7.10.2")
     real.reset()
     sim = EsSim(BINARY, *ES_SIM_ARGS)
     try:
@@ -224,7 +225,8 @@ def markdown():
         method, path, body, headers = request_of(step)
         shown = (body or b"").decode()
         shown = shown if len(shown) < 600 else shown[:600] + "..."
-        print(f"### `{name}`\n`{method} {path}`" + (f" headers `{json.dumps(step['headers'])}`" if "headers" in step else ""))
+        shown_headers = f" headers `{json.dumps(step['headers'])}`" if "headers" in step else ""
+        print(f"### `{name}`\n`{method} {path}`{shown_headers}")
         if shown:
             print(f"```\n{shown.rstrip()}\n```")
         print(f"- real 7.10.2: `{json.dumps(real)}`\n- es-sim: `{json.dumps(sim)}`")

@@ -11,8 +11,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if sys.prefix == sys.base_prefix:  # not in the venv: Debian's python3 has the 7.17 client
     venv_python = os.environ.get("SF_ES_CLIENT_PYTHON", "")
     if not os.access(venv_python, os.X_OK):
-        sys.exit(f"test_es_client8: the official 8.x client is not installed (no {venv_python or 'SF_ES_CLIENT_PYTHON'}):"
-                 " run scripts/install-es-node.sh")
+        sys.exit("test_es_client8: the official 8.x client is not installed "
+                 f"(no {venv_python or 'SF_ES_CLIENT_PYTHON'}): run scripts/install-es-node.sh")
     os.execv(venv_python, [venv_python, os.path.abspath(__file__), *sys.argv[1:]])
 
 sys.path.insert(0, HERE)
