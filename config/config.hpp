@@ -38,6 +38,9 @@ struct source_config {
   // Requests kept in reserve: when X-RateLimit-Remaining falls to this, requests are spread over the time
   // left until X-RateLimit-Reset instead of spending the rest of the budget at once.
   int rate_limit_headroom = 100;
+  // What to do when the service refuses (400) an offset it served before, e.g. one older than its 90-day
+  // retention: stop (exit 1 and say how to recover), or resume at the oldest or the newest event it has.
+  enum class lost_offset_policy { stop, oldest, newest } on_lost_offset = lost_offset_policy::stop;
 };
 
 struct file_sink_config {

@@ -219,8 +219,16 @@ class loader {
 
   // Reports and drops every key not in `allowed`, suggesting the nearest allowed key for a typo.
   void reject_unknown(map_view& view, const std::vector<std::string_view>& allowed, std::string_view what) {
-    std::erase_if(view.entries, [&](const entry& e) {
-      if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) return false;
+    // Kept entries are copied into a new vector, never assigned over: assigning a YAML::Node rebinds the
+    // node it refers to (yaml-cpp's operator= writes through), so erasing in place (which move-assigns the
+    // tail forward) would give the keys after an unknown one the values of the keys before them.
+    std::vector<entry> kept;
+    kept.reserve(view.entries.size());
+    for (const entry& e : view.entries) {
+      if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) {
+        kept.push_back(e);
+        continue;
+      }
       std::string_view best;
       std::size_t best_d = 3;
       for (auto a : allowed) {
@@ -230,8 +238,8 @@ class loader {
       std::string msg = fmt::format("unknown key in {}", what);
       if (!best.empty()) msg += fmt::format(" (did you mean '{}'?)", best);
       error(e.key_line, view.child(e.key), std::move(msg));
-      return true;
-    });
+    }
+    view.entries.swap(kept);
   }
 
   // Expands ${VAR} and ${VAR:-default}; `$${` is a literal `${`. Unset variables without default are errors.
@@ -535,8 +543,9 @@ class loader {
         error(line(*top, "source"), "source.service_user", "required when key_rotation.enabled is true");
     }
     if (const entry* e = top->find("http")) {
-      if (auto m = as_map(e->value, "http", e->key_line)) load_http(*m, cfg.http, cfg.source.poll_interval);
+      if (auto m = as_map(e->value, "http", e->key_line)) load_http(*m, cfg.http);
     }
+    check_ready_window(cfg);
     load_sinks(*top, cfg.sinks);
     return cfg;
   }
@@ -553,7 +562,7 @@ class loader {
   void load_source(map_view& m, source_config& s) {
     reject_unknown(m,
                    {"url", "team", "service_user", "key_id", "key_secret", "key_secret_file", "page_size",
-                    "poll_interval", "request_timeout", "start_at", "ca_file", "rate_limit_headroom"},
+                    "poll_interval", "request_timeout", "start_at", "ca_file", "rate_limit_headroom", "on_lost_offset"},
                    "source");
     if (m.given("url")) get_url(m, "url", s.url);
     get_string(m, "team", s.team, true);
@@ -561,7 +570,11 @@ class loader {
     get_string(m, "key_id", s.key_id, true);
     get_secret(m, "key_secret", s.key_secret, true);
     get_int(m, "page_size", s.page_size, 1, 1000);
-    get_duration(m, "poll_interval", s.poll_interval, std::chrono::milliseconds(10), std::chrono::hours(24));
+    if (m.given("poll_interval")) {
+      const std::size_t before = errors_.size();
+      get_duration(m, "poll_interval", s.poll_interval, std::chrono::milliseconds(10), std::chrono::hours(24));
+      poll_interval_line_ = errors_.size() == before ? line(m, "poll_interval") : -1;
+    }
     get_duration(m, "request_timeout", s.request_timeout, std::chrono::milliseconds(10),
                  std::chrono::hours(1));
     if (auto v = scalar(m, "start_at", false)) {
@@ -579,6 +592,8 @@ class loader {
     }
     get_string(m, "ca_file", s.ca_file);
     get_int(m, "rate_limit_headroom", s.rate_limit_headroom, 0, 100000);
+    using lp = source_config::lost_offset_policy;
+    get_enum(m, "on_lost_offset", s.on_lost_offset, {{"stop", lp::stop}, {"oldest", lp::oldest}, {"newest", lp::newest}});
   }
 
   void load_retry(map_view& m, retry_config& r) {
@@ -603,17 +618,33 @@ class loader {
     get_size(m, "max_bytes", b.max_bytes, 1ull << 20, 16ull << 30);
   }
 
-  void load_http(map_view& m, http_config& h, duration poll_interval) {
+  void load_http(map_view& m, http_config& h) {
     reject_unknown(m, {"listen", "ready_window"}, "http");
     if (m.given("listen")) {
       get_string(m, "listen", h.listen);
       if (auto p = listen_address_problem(h.listen); !p.empty()) error(line(m, "listen"), m.child("listen"), p);
     }
-    get_duration(m, "ready_window", h.ready_window, std::chrono::seconds(1), std::chrono::hours(24));
-    // A caught-up source only polls every poll_interval: a shorter window would report it stalled while idle.
-    if (m.given("ready_window") && h.ready_window <= poll_interval)
-      error(line(m, "ready_window"), m.child("ready_window"),
-            fmt::format("must be longer than source.poll_interval ({})", format_duration(poll_interval)));
+    if (m.given("ready_window")) {
+      const std::size_t before = errors_.size();
+      get_duration(m, "ready_window", h.ready_window, std::chrono::seconds(1), std::chrono::hours(24));
+      ready_window_line_ = errors_.size() == before ? line(m, "ready_window") : -1;
+    }
+  }
+
+  // A caught-up source only polls every poll_interval: a shorter window would report it stalled while idle.
+  // Compared on the effective values, defaults included; blamed on whichever of the two was written.
+  void check_ready_window(const forwarder_config& cfg) {
+    if (ready_window_line_ < 0 || poll_interval_line_ < 0) return;  // already reported as invalid
+    if (cfg.http.ready_window > cfg.source.poll_interval) return;
+    if (ready_window_line_ > 0) {
+      error(ready_window_line_, "http.ready_window",
+            fmt::format("must be longer than source.poll_interval ({}{})", format_duration(cfg.source.poll_interval),
+                        poll_interval_line_ > 0 ? "" : ", the default"));
+    } else {
+      error(poll_interval_line_, "source.poll_interval",
+            fmt::format("must be shorter than http.ready_window ({}, the default): raise http.ready_window too",
+                        format_duration(cfg.http.ready_window)));
+    }
   }
 
   void load_log(map_view& m, log_config& l) {
@@ -887,6 +918,9 @@ class loader {
   std::string file_;
   const env_lookup& env_;
   std::vector<load_error> errors_;
+  // Lines of source.poll_interval and http.ready_window: 0 when not written (the default), -1 when invalid.
+  int poll_interval_line_ = 0;
+  int ready_window_line_ = 0;
 };
 
 std::optional<std::string> base64_decode(std::string_view in) {
@@ -1038,6 +1072,10 @@ std::string render_effective_config(const forwarder_config& c) {
                                                             : s.start_at.time);
   out << YAML::Key << "ca_file" << YAML::Value << s.ca_file;
   out << YAML::Key << "rate_limit_headroom" << YAML::Value << s.rate_limit_headroom;
+  out << YAML::Key << "on_lost_offset" << YAML::Value
+      << (s.on_lost_offset == source_config::lost_offset_policy::stop     ? std::string("stop")
+          : s.on_lost_offset == source_config::lost_offset_policy::oldest ? std::string("oldest")
+                                                                          : std::string("newest"));
   out << YAML::EndMap;
 
   out << YAML::Key << "state_dir" << YAML::Value << c.state_dir;

@@ -63,10 +63,8 @@ std::optional<std::int64_t> parse_rfc3339_ns(std::string_view s) {
   const int hour = digits(p + 11, 2), minute = digits(p + 14, 2), second = digits(p + 17, 2);
   if (p[4] != '-' || p[7] != '-' || p[13] != ':' || p[16] != ':') return std::nullopt;
   if (p[10] != 'T' && p[10] != 't' && p[10] != ' ') return std::nullopt;
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
-      second < 0 || second > 60)
-    return std::nullopt;
-  if (day > days_in_month(year, month)) return std::nullopt;
+  const auto civil_secs = civil_to_unix_seconds(year, month, day, hour, minute, second);
+  if (!civil_secs) return std::nullopt;
 
   std::size_t i = 19;
   std::int64_t frac_ns = 0;
@@ -95,9 +93,7 @@ std::optional<std::int64_t> parse_rfc3339_ns(std::string_view s) {
     return std::nullopt;
   }
 
-  const std::int64_t secs =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 + hour * 3600 +
-      minute * 60 + second - offset_s;
+  const std::int64_t secs = *civil_secs - offset_s;
   // int64 nanoseconds span 1677-09-21T00:12:43.145224192Z .. 2262-04-11T23:47:16.854775807Z.
   constexpr std::int64_t max_s = std::numeric_limits<std::int64_t>::max() / 1'000'000'000;
   constexpr std::int64_t min_s = std::numeric_limits<std::int64_t>::min() / 1'000'000'000;
@@ -105,6 +101,21 @@ std::optional<std::int64_t> parse_rfc3339_ns(std::string_view s) {
   const std::int64_t base = secs * 1'000'000'000;
   if (base > std::numeric_limits<std::int64_t>::max() - frac_ns) return std::nullopt;
   return base + frac_ns;
+}
+
+std::optional<std::int64_t> civil_to_unix_seconds(int year, int month, int day, int hour, int minute, int second) {
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+      second < 0 || second > 60)
+    return std::nullopt;
+  if (day > days_in_month(year, month)) return std::nullopt;
+  return days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 + hour * 3600 +
+         minute * 60 + second;
+}
+
+std::int64_t civil_year_of(std::int64_t unix_seconds) {
+  std::int64_t days = unix_seconds / 86400;
+  if (unix_seconds % 86400 < 0) --days;
+  return civil_from_days(days).y;
 }
 
 std::string format_rfc3339_ns(std::int64_t ns) {

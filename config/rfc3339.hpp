@@ -17,4 +17,12 @@ std::optional<std::int64_t> parse_rfc3339_ns(std::string_view text);
 // The UTC form with exactly nine fraction digits, e.g. "2020-07-31T22:52:15.239331336Z".
 std::string format_rfc3339_ns(std::int64_t ns_since_epoch);
 
+// Unix seconds of a UTC calendar time (proleptic Gregorian), or nullopt when a field is out of range: month
+// 1..12, the day within the month (leap years included), hour 0..23, minute 0..59, second 0..60 (a leap
+// second counts as the first second of the next minute). Shared by the RFC 3339 and HTTP-date parsers.
+std::optional<std::int64_t> civil_to_unix_seconds(int year, int month, int day, int hour, int minute, int second);
+
+// The UTC calendar year that unix second `t` falls in.
+std::int64_t civil_year_of(std::int64_t unix_seconds);
+
 }  // namespace sf::config

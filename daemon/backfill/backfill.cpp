@@ -4,6 +4,7 @@
 
 #include "config/rfc3339.hpp"
 #include "daemon/http/client.hpp"
+#include "daemon/keys/credentials_store.hpp"
 #include "daemon/log/logger.hpp"
 #include "daemon/runtime/stopper.hpp"
 #include "daemon/source/audit_reader.hpp"
@@ -48,6 +49,19 @@ struct job::impl {
         reader(api, limiter, stop, cfg.source, cfg.retry) {
     if (sinks.empty()) throw std::runtime_error("no sinks to backfill into");
     api.on_response = [this](const http::response& res) { limiter.observe(res); };
+    // A running daemon may rotate the key (and delete the one we started with) during a long backfill: on a
+    // 401 the key on record in credentials.json is read again. The backfill itself never rotates.
+    if (cfg.key_rotation.enabled) {
+      api.reload_key = [dir = cfg.state_dir]() -> std::optional<source::api_key> {
+        auto creds = keys::credentials_store(dir).load();
+        if (creds.what != keys::loaded_credentials::kind::loaded || !creds.value.current) {
+          if (creds.what == keys::loaded_credentials::kind::invalid)
+            log::warn("cannot read the key on record", {{"error", creds.message}});
+          return std::nullopt;
+        }
+        return source::api_key{creds.value.current->id, creds.value.current->secret};
+      };
+    }
     stop.on_stop([this] { client.cancel(); });
     auto made = state::make_directories(opts.progress_file.parent_path(), state::state_dir_mode);
     if (!made.ok()) throw std::runtime_error(made.error().message);
@@ -169,7 +183,6 @@ struct job::impl {
       overlaps = true;
       if (progress.last_id.empty()) progress.last_id = std::string(b.id(i));
     }
-    if (!d.found && b.size() < static_cast<std::size_t>(page_size())) d.found = true;  // reached the oldest
     if (!overlaps || d.overflowed) return;
     if (d.kept_events + b.size() > cfg.buffer.max_events) {
       d.overflowed = true;
@@ -291,10 +304,9 @@ struct job::impl {
       if (f.before == b.size() && progress.events == 0) ++progress.search_requests;
       co_await deliver(f.batch);
       progress.cursor = std::string(b.id(b.size() - 1));
-      // A short page ends the walk only when the window's newest event is unknown: the API promises an empty
-      // page at the end, not full pages before it, so with a known newest event we walk until we meet it.
-      bool end = f.reached_until ||
-                 (progress.last_id.empty() && b.size() < static_cast<std::size_t>(page_size()));
+      // Only an empty page is the end of the data (a page may be short while more exist): the walk ends
+      // early only on proof that the window is covered, an event at or after `until` or the window's newest.
+      bool end = f.reached_until;
       if (!progress.last_id.empty()) {
         for (std::size_t i = 0; i < b.size() && !end; ++i) end = b.id(i) == progress.last_id;
       }

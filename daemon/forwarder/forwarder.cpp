@@ -58,6 +58,8 @@ struct forwarder::impl {
     api.on_token_minted = [this] {
       if (!tel.authenticated_at) tel.authenticated_at = std::chrono::steady_clock::now();
     };
+    reader.on_source_problem = [this](std::string_view reason) { tel.source_problem = std::string(reason); };
+    reader.on_lost_offset = [this] { ++tel.lost_offsets; };
     tel.sinks.clear();
     for (std::size_t i = 0; i < sinks.size(); ++i) {
       ops::sink_telemetry st;
@@ -112,6 +114,7 @@ struct forwarder::impl {
     } else {
       log::info("resuming after the checkpoint",
                 {{"event_id", committed.event_id}, {"event_timestamp", committed.event_timestamp}});
+      reader.remember_position(committed.event_id, committed.event_timestamp);  // a lost offset's age
     }
     std::string target = reader.page_target(last_id);
     while (!stop.stopping()) {

@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 
@@ -24,7 +25,7 @@ constexpr std::size_t read_chunk = 64 * 1024;
 
 struct client::impl {
   impl(asio::any_io_executor ex, url o, client_options opts)
-      : executor(ex), origin(std::move(o)), options(std::move(opts)), resolver(ex) {
+      : executor(ex), origin(std::move(o)), options(std::move(opts)), resolver(ex, options.resolve) {
     if (origin.tls()) {
       tls_context.emplace(asio::ssl::context::tls_client);
       tls_context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -54,15 +55,23 @@ struct client::impl {
 
   asio::awaitable<exchange_result> connect() {
     exchange_result r;
-    auto [rec, results] = co_await resolver.async_resolve(origin.host, origin.port, tuple_awaitable);
-    if (rec) {
-      r.ec = rec;
-      r.error = "cannot resolve " + origin.host + ": " + rec.message();
+    // The lookup counts against the exchange's timeout like every other step, and cancel() ends it.
+    const auto started = std::chrono::steady_clock::now();
+    resolve_result resolved = co_await resolver.resolve(origin.host, origin.port, options.timeout);
+    if (resolved.ec) {
+      r.ec = resolved.ec;
+      r.error = "cannot resolve " + origin.host + ": " +
+                (resolved.ec == asio::error::timed_out ? std::string("timed out") : resolved.ec.message());
       co_return r;
     }
     beast::tcp_stream stream(executor);
-    stream.expires_after(options.timeout);
-    auto [cec, ep] = co_await stream.async_connect(results, tuple_awaitable);
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    stream.expires_after(std::max(options.timeout - spent, std::chrono::milliseconds(1)));
+    // Reachable from cancel() while connecting: a peer that never answers the SYN must not hold a stop.
+    connecting = &stream;
+    auto [cec, ep] = co_await stream.async_connect(resolved.found, tuple_awaitable);
+    connecting = nullptr;
+    if (cancelled && !cec) cec = asio::error::operation_aborted;
     if (cec) {
       r.ec = cec;
       r.error = "cannot connect to " + origin.origin() + ": " + cec.message();
@@ -168,7 +177,8 @@ struct client::impl {
   url origin;
   client_options options;
   std::optional<asio::ssl::context> tls_context;
-  tcp::resolver resolver;
+  deadline_resolver resolver;
+  beast::tcp_stream* connecting = nullptr;  // the stream being connected, if any
   std::optional<beast::tcp_stream> plain_stream;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream;
   beast::flat_buffer buffer;
@@ -194,6 +204,7 @@ void client::cancel() {
   impl_->cancelled = true;
   impl_->resolver.cancel();
   boost::system::error_code ec;
+  if (impl_->connecting) impl_->connecting->socket().close(ec);
   if (impl_->tls_stream) beast::get_lowest_layer(*impl_->tls_stream).socket().close(ec);
   if (impl_->plain_stream) impl_->plain_stream->socket().close(ec);
   impl_->connected = false;

@@ -1,6 +1,7 @@
 // An HTTP/1.1 client for one origin: keep-alive, verified TLS, one deadline per exchange, cancellable.
 #pragma once
 
+#include "daemon/http/resolver.hpp"
 #include "daemon/http/url.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -23,6 +24,7 @@ struct client_options {
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // the whole exchange: connect to last byte
   std::uint64_t max_response_bytes = 256ull * 1024 * 1024;
   std::string user_agent = "scaleft-forwarder/" SF_VERSION;
+  blocking_resolve_fn resolve;  // empty: getaddrinfo (tests stall it); bounded by `timeout` either way
 };
 
 struct exchange_result {

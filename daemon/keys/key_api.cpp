@@ -1,6 +1,7 @@
 // The service-user key calls (list, create, delete) and the parsing of their answers and of Date headers.
 #include "daemon/keys/key_api.hpp"
 
+#include "config/http_date.hpp"
 #include "config/rfc3339.hpp"
 
 #include <simdjson.h>
@@ -94,17 +95,6 @@ std::optional<key_record> parse_created_key(std::string_view body, std::string& 
   return key_record{std::string(id), std::string(secret), lk.issued_at};
 }
 
-std::optional<sys_time> parse_http_date(std::string_view text) {
-  if (text.size() != 29 || text.substr(25) != " GMT") return std::nullopt;
-  const std::string copy(text);
-  std::tm tm{};
-  const char* end = ::strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  const std::time_t t = ::timegm(&tm);
-  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(t);
-}
-
 const char* to_string(call_outcome o) {
   switch (o) {
     case call_outcome::ok:
@@ -143,7 +133,8 @@ call_result describe(const source::api_result& r) {
     out.message = r.exchange.error.empty() ? r.exchange.ec.message() : r.exchange.error;
     return out;
   }
-  out.server_date = parse_http_date(r.exchange.res[bhttp::field::date]);
+  if (auto date = config::parse_http_date(r.exchange.res[bhttp::field::date]))
+    out.server_date = std::chrono::system_clock::from_time_t(static_cast<std::time_t>(*date));
   if (out.outcome != call_outcome::ok) {
     // Error bodies hold no secrets (the simulator and the service send a code and a message).
     out.message = "HTTP " + std::to_string(r.status()) +

@@ -23,8 +23,6 @@ struct listed_key {
 std::optional<std::vector<listed_key>> parse_key_list(std::string_view body, std::string& why);
 // A create answer: the key with its secret (shown this once).
 std::optional<key_record> parse_created_key(std::string_view body, std::string& why);
-// RFC 9110 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"); nullopt for anything else.
-std::optional<sys_time> parse_http_date(std::string_view text);
 // RFC 3339, with "0001-01-01T00:00:00Z" (the API's "no expiry") as nullopt; `ok` false when malformed.
 std::optional<sys_time> parse_key_time(std::string_view text, bool& ok);
 

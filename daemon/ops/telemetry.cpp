@@ -97,6 +97,9 @@ std::string render_prometheus(const telemetry& t, sys_time now, steady_time mono
   for (const auto& [key, n] : t.requests)
     fmt::format_to(it, "scaleft_forwarder_api_requests_total{{endpoint=\"{}\",status=\"{}\"}} {}\n",
                    label(key.first), key.second, n);
+  header(out, "scaleft_forwarder_lost_offsets_total", "counter",
+         "Offsets the ScaleFT API refused after serving them (past its retention): events were lost.");
+  fmt::format_to(it, "scaleft_forwarder_lost_offsets_total {}\n", t.lost_offsets);
   if (t.rate_limit_remaining) {
     header(out, "scaleft_forwarder_rate_limit_remaining", "gauge",
            "X-RateLimit-Remaining of the last ScaleFT API response.");
@@ -192,6 +195,7 @@ readiness check_ready(const telemetry& t, steady_time now, std::chrono::millisec
     return std::chrono::duration_cast<std::chrono::seconds>(now - since).count();
   };
   if (t.stopping) return {false, "shutting down"};
+  if (!t.source_problem.empty()) return {false, t.source_problem};
   if (!t.authenticated_at) return {false, "not authenticated to the ScaleFT API yet"};
   // Before the first page the start of the process is the reference: a fresh daemon gets one window.
   const steady_time source_ref = t.last_source_progress.value_or(t.started_at);

@@ -53,6 +53,8 @@ struct telemetry {
   std::uint64_t pages = 0;
   std::map<std::pair<std::string, unsigned>, std::uint64_t> requests;  // (endpoint, status); 0 = no answer
   std::optional<std::int64_t> rate_limit_remaining;
+  std::uint64_t lost_offsets = 0;  // offsets the service refused after serving them (events lost)
+  std::string source_problem;      // why the source makes no progress although the service answers; "" = none
 
   // Checkpoint.
   std::string checkpoint_event_id;

@@ -1,10 +1,9 @@
 // Interpretation of rate-limit headers; every odd value (past, absurd, unparsable) ends in a bounded wait.
 #include "daemon/retry/rate_limit.hpp"
 
+#include "config/http_date.hpp"
+
 #include <algorithm>
-#include <array>
-#include <cstring>
-#include <ctime>
 #include <limits>
 
 namespace sf::retry {
@@ -40,32 +39,6 @@ std::optional<std::int64_t> parse_unsigned(std::string_view s) {
   return v;
 }
 
-std::optional<std::int64_t> parse_http_date(std::string_view s) {
-  s = trim(s);
-  // "Sun, 06 Nov 1994 08:49:37 GMT"
-  if (s.size() != 29 || s.substr(3, 2) != ", " || s.substr(25) != " GMT") return std::nullopt;
-  static constexpr std::array<const char*, 12> months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::tm tm{};
-  auto day = parse_unsigned(s.substr(5, 2));
-  auto year = parse_unsigned(s.substr(12, 4));
-  auto hh = parse_unsigned(s.substr(17, 2));
-  auto mm = parse_unsigned(s.substr(20, 2));
-  auto ss = parse_unsigned(s.substr(23, 2));
-  if (!day || !year || !hh || !mm || !ss || s[19] != ':' || s[22] != ':') return std::nullopt;
-  int month = -1;
-  for (int i = 0; i < 12; ++i)
-    if (s.substr(8, 3) == months[i]) month = i;
-  if (month < 0 || *day < 1 || *day > 31 || *hh > 23 || *mm > 59 || *ss > 60) return std::nullopt;
-  tm.tm_year = static_cast<int>(*year) - 1900;
-  tm.tm_mon = month;
-  tm.tm_mday = static_cast<int>(*day);
-  tm.tm_hour = static_cast<int>(*hh);
-  tm.tm_min = static_cast<int>(*mm);
-  tm.tm_sec = static_cast<int>(*ss);
-  return static_cast<std::int64_t>(timegm(&tm));
-}
-
 std::optional<std::chrono::milliseconds> requested_wait(const rate_limit_headers& h, std::int64_t now_unix_ms,
                                                         bool throttled, const rate_limit_bounds& bounds) {
   auto until_unix_seconds = [&](std::int64_t secs) {
@@ -76,7 +49,7 @@ std::optional<std::chrono::milliseconds> requested_wait(const rate_limit_headers
   if (throttled) {
     if (!h.retry_after.empty()) {
       if (auto secs = parse_unsigned(h.retry_after)) return clamp_wait(seconds_to_ms(*secs), bounds);
-      if (auto at = parse_http_date(h.retry_after)) return until_unix_seconds(*at);
+      if (auto at = config::parse_http_date(h.retry_after, now_unix_ms / 1000)) return until_unix_seconds(*at);
     }
     if (auto at = parse_unsigned(h.retry_at)) return until_unix_seconds(*at);
     if (auto at = parse_unsigned(h.reset)) return until_unix_seconds(*at);

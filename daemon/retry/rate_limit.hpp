@@ -36,7 +36,4 @@ std::optional<std::chrono::milliseconds> pacing_wait(const rate_limit_headers& h
 // Parses a decimal unsigned integer (no sign, no spaces inside), nullopt otherwise.
 std::optional<std::int64_t> parse_unsigned(std::string_view s);
 
-// Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") to unix seconds.
-std::optional<std::int64_t> parse_http_date(std::string_view s);
-
 }  // namespace sf::retry

@@ -105,11 +105,28 @@ boost::asio::awaitable<api_result> scaleft_api::get(std::string target) {
   co_return co_await send(std::move(req));
 }
 
+bool scaleft_api::take_reloaded_key() {
+  if (!reload_key) return false;
+  auto k = reload_key();
+  if (!k || k->id == key_.id) return false;
+  log::warn("the API key on record changed (a rotation by the daemon or rotate-key); using the new key",
+            {{"old_key_id", key_.id}, {"key_id", k->id}});
+  set_key(std::move(*k));
+  return true;
+}
+
 boost::asio::awaitable<api_result> scaleft_api::send(http::request req) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  bool reloaded = false;   // the key on record is read at most once per request
+  bool reminted = false;   // and a token refused on the call is replaced at most once
+  for (;;) {
     if (!token_fresh(clock::now())) {
       auto minted = co_await mint_token();
       if (!minted.ok()) {
+        // A refused key may be one a rotation deleted: the key on record may be its successor.
+        if (minted.status() == 401 && !reloaded) {
+          reloaded = true;
+          if (take_reloaded_key()) continue;
+        }
         minted.from_token_mint = true;
         co_return minted;
       }
@@ -120,14 +137,21 @@ boost::asio::awaitable<api_result> scaleft_api::send(http::request req) {
     r.exchange = co_await client_.send(std::move(copy));
     if (r.exchange.ok() && on_response) on_response(r.exchange.res);
     if (on_exchange) on_exchange(std::string_view(req.target()), r.status());
-    if (r.status() == 401 && attempt == 0) {
+    if (r.status() != 401) co_return r;
+    // Tokens "may expire at any time" (even one just minted): one new token per request, no more.
+    if (!reminted) {
       log::info("the API refused our bearer token; minting a new one", {{"target", std::string_view(req.target())}});
+      reminted = true;
       token_.clear();
       continue;
     }
+    if (!reloaded) {
+      reloaded = true;
+      if (take_reloaded_key()) continue;
+    }
+    r.fresh_token_refused = true;
     co_return r;
   }
-  co_return api_result{};  // unreachable: the loop returns on its second pass
 }
 
 }  // namespace sf::source

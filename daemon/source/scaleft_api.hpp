@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace sf::source {
@@ -21,6 +22,9 @@ struct api_result {
   // Transport failures carry ec/error; HTTP answers carry the response whatever its status.
   http::exchange_result exchange;
   bool from_token_mint = false;  // the failure came from minting a token (a key problem when it is a 401)
+  // A 401 again after a new token was minted for this request: not an expired token but a permission
+  // problem (the service's authorization_error for a missing role), which another token would not cure.
+  bool fresh_token_refused = false;
   unsigned status() const { return exchange.ok() ? exchange.res.result_int() : 0; }
   bool ok() const { return exchange.ok() && status() >= 200 && status() < 300; }
 };
@@ -31,7 +35,10 @@ class scaleft_api {
   scaleft_api(http::client& client, std::string team, api_key key);
 
   // Sends an authenticated request. Mints a token first when there is none or it is close to `expires_at`;
-  // on a 401 mints a new token and sends the same request once more. A failed mint is returned as it came.
+  // on a 401 mints a new token and sends the same request once more, and only once: a 401 on that fresh
+  // token is returned with `fresh_token_refused`. Before giving up on a 401 (from the call or from minting,
+  // either may mean our key was rotated away) `reload_key` is asked once for the key now on record. A failed
+  // mint is returned as it came.
   boost::asio::awaitable<api_result> send(http::request req);
   boost::asio::awaitable<api_result> get(std::string target);
 
@@ -51,10 +58,14 @@ class scaleft_api {
   // answer), and after every successful mint: metrics and readiness listen here.
   std::function<void(std::string_view target, unsigned status)> on_exchange;
   std::function<void()> on_token_minted;
+  // Asked after a 401 for the key now on record (credentials.json, which a running daemon or rotate-key may
+  // have changed); a key other than the one in use is taken and the request tried again. Unset: no reload.
+  std::function<std::optional<api_key>()> reload_key;
 
  private:
   boost::asio::awaitable<api_result> mint_token();
   bool token_fresh(clock::time_point now) const;
+  bool take_reloaded_key();  // true when reload_key gave a key other than the one in use (now set)
 
   http::client& client_;
   std::string team_;

@@ -1,5 +1,6 @@
 // The /_sim/ control API for tests: ground-truth ids, state counters, clock, events, tokens and faults.
 #include "sim/scaleft/encoding.hpp"
+#include "sim/scaleft/paging.hpp"
 #include "sim/scaleft/simulator.hpp"
 
 #include <cmath>
@@ -111,6 +112,15 @@ reply simulator::handle_control(request& req, const split_target& target) {
     clock_.advance(static_cast<nanos>(s * 1e9));
     return text_reply(http::status::ok, "application/json",
                       "{\"now\":" + json_string(format_rfc3339_nanos(clock_.now())) + "}");
+  }
+  if (path == "/_sim/offsets" && method == http::verb::post) {
+    // ?refuse_aged=true|false: whether an offset older than the retention gets 400 (the real service may).
+    const auto v = find_param(target.query, "refuse_aged");
+    const auto b = v ? parse_bool(*v) : std::nullopt;
+    if (!b) return control_error(http::status::bad_request, "refuse_aged must be true or false");
+    cfg_.refuse_aged_offsets = *b;
+    return text_reply(http::status::ok, "application/json",
+                      std::string("{\"refuse_aged\":") + (*b ? "true" : "false") + "}");
   }
   if (path == "/_sim/tokens/expire" && method == http::verb::post) {
     const std::size_t n = keys_.expire_all_tokens(clock_.now());

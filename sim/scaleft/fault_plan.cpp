@@ -20,7 +20,8 @@ constexpr std::array kind_names{
     kind_name{fault_kind::gateway_timeout, "504"},       kind_name{fault_kind::reset, "reset"},
     kind_name{fault_kind::reset_body, "reset_body"},     kind_name{fault_kind::truncate, "truncate"},
     kind_name{fault_kind::invalid_json, "invalid_json"}, kind_name{fault_kind::stall, "stall"},
-    kind_name{fault_kind::trickle, "trickle"},           kind_name{fault_kind::expire_token, "expire_token"}};
+    kind_name{fault_kind::trickle, "trickle"},           kind_name{fault_kind::expire_token, "expire_token"},
+    kind_name{fault_kind::short_page, "short_page"},     kind_name{fault_kind::authorization_error, "authorization_error"}};
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -73,6 +74,8 @@ std::variant<fault_rule, std::string> parse_fault(std::string_view spec) {
     }
   }
   if (!known) return "fault '" + std::string(spec) + "': unknown kind '" + std::string(parts[1]) + "'";
+  if (rule.kind == fault_kind::short_page && rule.where && *rule.where != endpoint::audits)
+    return "fault '" + std::string(spec) + "': short_page applies to audits (or all) only";
   for (std::size_t i = 2; i < parts.size(); ++i) {
     const auto opt = parts[i];
     if (opt.starts_with("p=")) {
@@ -104,6 +107,7 @@ std::optional<fault_rule> fault_plan::draw(endpoint where, bool has_token) {
   for (auto it = rules_.begin(); it != rules_.end(); ++it) {
     if (it->where && *it->where != where) continue;
     if (it->kind == fault_kind::expire_token && !has_token) continue;
+    if (it->kind == fault_kind::short_page && where != endpoint::audits) continue;
     if (it->remaining) {
       fault_rule fired = *it;
       if (--*it->remaining == 0) rules_.erase(it);

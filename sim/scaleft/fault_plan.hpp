@@ -28,6 +28,8 @@ enum class fault_kind {
   stall,              // nothing for `delay` (120 s unless given)
   trickle,            // the response a few bytes at a time
   expire_token,       // the bearer token used expires now: 401
+  short_page,         // auditsV2 lists fewer events than `count` (half, at least one) although more exist
+  authorization_error,  // 401 authorization_error: the caller lacks a role; a fresh token does not cure it
 };
 
 std::string_view to_string(fault_kind k);

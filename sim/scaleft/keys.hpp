@@ -52,6 +52,10 @@ class key_registry {
   void add_user(std::string name, std::vector<std::string> roles);
   bool has_user(std::string_view name) const { return users_.count(std::string(name)) != 0; }
   bool has_role(std::string_view user, std::string_view role) const;
+  bool has_any_role(std::string_view user) const {
+    auto it = users_.find(std::string(user));
+    return it != users_.end() && !it->second.empty();
+  }
   const std::map<std::string, std::vector<std::string>>& users() const { return users_; }
 
   // Creates a key (secret included) and shortens the expiry of the user's other keys.

@@ -89,6 +89,8 @@ int main(int argc, char** argv) {
     cfg.rate_limit = opt.rate_limit;
     cfg.odd_rate = opt.odd_rate;
     cfg.tls = !opt.tls_cert.empty();
+    cfg.omit_last_next = opt.omit_last_next;
+    cfg.refuse_aged_offsets = opt.refuse_aged_offsets;
     simulator sim(cfg);
     for (const auto& su : opt.service_users) sim.keys().add_user(su.name, su.roles);
     const nanos now = sim.clock().now();

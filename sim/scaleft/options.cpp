@@ -46,6 +46,7 @@ std::string usage() {
          "                   [--token-lifetime DUR] [--rotation-expiry DUR] [--rate-limit N] [--retention "
          "DUR]\n"
          "                   [--odd-rate F] [--fault SPEC]... [--tls-cert FILE --tls-key FILE]\n"
+         "                   [--omit-last-next] [--refuse-aged-offsets]\n"
          "durations: a number with ms, s, m, h or d (e.g. 30d); faults: ENDPOINT:KIND[:p=P|:n=N][:delay=D]\n";
 }
 
@@ -62,6 +63,12 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
     }
     if (flag == "--help" || flag == "-h") {
       o.help = true;
+      continue;
+    }
+    // Switches take no value.
+    if (flag == "--omit-last-next" || flag == "--refuse-aged-offsets") {
+      if (has_inline) return flag + " takes no value";
+      (flag == "--omit-last-next" ? o.omit_last_next : o.refuse_aged_offsets) = true;
       continue;
     }
     if (!flag.starts_with("--")) return "unexpected argument '" + flag + "'";
@@ -98,6 +105,7 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
       if (!v || *v > 1e6) return "--rate: '" + value + "' is not a number of events per second (0 to 1e6)";
       o.rate = *v;
     } else if (flag == "--service-user") {
+      // NAME= (no roles) is a user the service answers with 401 authorization_error.
       const auto eq = value.find('=');
       service_user_spec su;
       su.name = value.substr(0, eq);

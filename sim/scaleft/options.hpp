@@ -32,6 +32,8 @@ struct options {
   nanos retention = 90LL * 86400 * ns_per_s;
   double odd_rate = 0.02;
   std::vector<fault_rule> faults;
+  bool omit_last_next = false;
+  bool refuse_aged_offsets = false;
   std::string tls_cert;
   std::string tls_key;
   bool help = false;

@@ -81,12 +81,15 @@ std::string build_page_url(std::string_view scheme, std::string_view host, std::
 
 std::string build_link_header(std::string_view scheme, std::string_view host, std::string_view team,
                               const page_request& req, const std::optional<std::string>& first_id,
-                              const std::optional<std::string>& last_id) {
+                              const std::optional<std::string>& last_id, bool with_next) {
   const auto& next_offset = last_id ? last_id : req.offset;
   const auto& prev_offset = first_id ? first_id : req.offset;
-  std::string out = "<" + build_page_url(scheme, host, team, req.count, next_offset, req.descending, false) +
-                    ">; rel=\"next\"";
-  out += ", <" + build_page_url(scheme, host, team, req.count, prev_offset, req.descending, true) +
+  std::string out;
+  if (with_next) {
+    out = "<" + build_page_url(scheme, host, team, req.count, next_offset, req.descending, false) +
+          ">; rel=\"next\", ";
+  }
+  out += "<" + build_page_url(scheme, host, team, req.count, prev_offset, req.descending, true) +
          ">; rel=\"prev\"";
   return out;
 }

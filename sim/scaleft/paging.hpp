@@ -53,9 +53,10 @@ std::string build_page_url(std::string_view scheme, std::string_view host, std::
 
 // The Link header value for a page: next continues after its last event, prev goes back before its first.
 // An empty page repeats the request's offset in both links, so a client that only follows links loops
-// and a correct one stops on the empty list.
+// and a correct one stops on the empty list. `with_next` false leaves the next link out (the real service
+// most likely omits it on the last page).
 std::string build_link_header(std::string_view scheme, std::string_view host, std::string_view team,
                               const page_request& req, const std::optional<std::string>& first_id,
-                              const std::optional<std::string>& last_id);
+                              const std::optional<std::string>& last_id, bool with_next = true);
 
 }  // namespace sfsim::scaleft

@@ -43,6 +43,9 @@ std::string key_json(const api_key& k, bool with_secret) {
   return out;
 }
 
+// The real service's words for a caller without the needed role (spec section 4), cut where the spec cuts.
+constexpr std::string_view missing_role_message = "User doesn't have permissions to access this resource";
+
 constexpr std::string_view bad_gateway_html =
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad "
     "Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
@@ -73,6 +76,7 @@ reply simulator::handle_api(request& req, const split_target& target) {
 
   // Faults come first, as from a proxy in front of the service: the failed request is not handled.
   const auto fault = faults_.draw(*where, has_token);
+  short_page_ = fault && fault->kind == fault_kind::short_page;
   if (fault) {
     faults_.count(fault->kind);
     if (fault->kind == fault_kind::expire_token) keys_.expire_token(token, clock_.now());
@@ -131,6 +135,8 @@ std::optional<reply> simulator::apply_fault(request& req, const fault_rule& f, e
       return error(http::status::service_unavailable, "service_offline", "The service is offline");
     case fault_kind::gateway_timeout:
       return error(http::status::gateway_timeout, "gateway_timeout", "Gateway timeout");
+    case fault_kind::authorization_error:
+      return error(http::status::unauthorized, "authorization_error", missing_role_message);
     case fault_kind::reset: {
       reply r;
       r.how = delivery::reset_before_response;
@@ -220,6 +226,10 @@ reply simulator::audits(request& req, const split_target& target, const token_in
     return error(http::status::method_not_allowed, "invalid_request", "use GET");
   if (!keys_.has_role(who.user, "access_user") && !keys_.has_role(who.user, "access_admin") &&
       !keys_.has_role(who.user, "reporting_user")) {
+    // The service answers a missing role either way (spec section 4): a user with no role at all gets the
+    // 401 that no fresh token cures, one with other roles the 403.
+    if (!keys_.has_any_role(who.user))
+      return error(http::status::unauthorized, "authorization_error", missing_role_message);
     return error(http::status::forbidden, "forbidden_error",
                  "reading audits needs role access_user, access_admin or reporting_user");
   }
@@ -234,7 +244,11 @@ reply simulator::audits(request& req, const split_target& target, const token_in
       return error(http::status::bad_request, "invalid_request", "offset is not a known event id");
   }
   const std::size_t retained = store_.first_at_or_after(clock_.now() - cfg_.retention);
-  const page_window w = select_page(offset_pos, retained, store_.size(), pr.count, pr.descending, pr.prev);
+  if (offset_pos && cfg_.refuse_aged_offsets && *offset_pos < retained)
+    return error(http::status::bad_request, "invalid_request", "offset refers to an event past the retention period");
+  // A short page holds half of what was asked (at least one event), as the service may while more exist.
+  const std::size_t count = short_page_ ? std::max<std::size_t>(1, pr.count / 2) : pr.count;
+  const page_window w = select_page(offset_pos, retained, store_.size(), count, pr.descending, pr.prev);
   std::optional<std::string> first, last;
   if (!w.empty()) {
     first = store_.id_at(w.first_listed());
@@ -245,8 +259,12 @@ reply simulator::audits(request& req, const split_target& target, const token_in
   reply r;
   r.res.result(http::status::ok);
   r.res.set(http::field::content_type, "application/json");
+  // Whether events lie beyond this page in its `next` direction (upward: newer positions).
+  const bool upward = pr.descending == pr.prev;
+  const bool more = !w.empty() && (upward ? w.end < store_.size() : w.begin > retained);
+  const bool with_next = more || !cfg_.omit_last_next;
   r.res.set(http::field::link,
-            build_link_header(cfg_.tls ? "https" : "http", host, cfg_.team, pr, first, last));
+            build_link_header(cfg_.tls ? "https" : "http", host, cfg_.team, pr, first, last, with_next));
   r.res.body() = store_.render(w, generator_.pool());
   events_served_ += w.size();
   return r;

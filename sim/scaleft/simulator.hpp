@@ -25,6 +25,8 @@ struct sim_config {
   std::uint64_t rate_limit = 10000;
   double odd_rate = 0.02;
   bool tls = false;  // scheme of the Link URLs
+  bool omit_last_next = false;       // no rel="next" on a page that reaches the end of the listing
+  bool refuse_aged_offsets = false;  // 400 for an offset whose event is older than the retention
   std::chrono::milliseconds default_stall{120'000};
   std::chrono::milliseconds default_trickle_pause{20};
 };
@@ -41,6 +43,7 @@ class simulator {
   key_registry& keys() { return keys_; }
   fault_plan& faults() { return faults_; }
   sim_clock& clock() { return clock_; }
+  const sim_config& config() const { return cfg_; }
   const event_store& store() const { return store_; }
   // Used in Link URLs when a request has no Host header (HTTP/1.0).
   void set_fallback_host(std::string host) { fallback_host_ = std::move(host); }
@@ -72,6 +75,7 @@ class simulator {
   std::string fallback_host_ = "127.0.0.1";
   std::optional<rate_decision> current_rate_;  // of the request being handled
   std::uint64_t events_served_ = 0;
+  bool short_page_ = false;  // the request being handled drew a short_page fault
   std::map<std::string, std::map<unsigned, std::uint64_t>> requests_;
 };
 

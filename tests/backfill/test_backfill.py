@@ -251,6 +251,35 @@ class BackfillTest(ForwarderTest):
         self.assertEqual(r.returncode, 2)
         self.assertIn("no sink named 'nope'", r.stderr)
 
+    def test_short_pages_and_no_last_next_link_never_end_the_search_or_the_walk(self):
+        # The service may send a page shorter than count while more events exist, and (most likely) no next
+        # link on its last page: only an empty page is the end.
+        sim = self.start_scaleft_sim(events=12000, extra=["--span", "10d", "--omit-last-next"])
+        events = served_events(sim)
+        self.file_config(sim)
+        since, until = events[3000][1], events[8000][1]
+        expected = in_window(events, since, until)
+        # A short newest page used to end the search: "backfill complete" with events: 0.
+        sim.faults(["audits:short_page:n=1"])
+        r = self.backfill("--since", rfc3339(since), "--until", rfc3339(until))
+        self.assert_ok(r)
+        self.assertEqual(ndjson_ids(self.out), expected)
+        self.assertEqual(summary_number(r.stdout, "events"), len(expected))
+        # Short pages anywhere in the search and the walk.
+        sim.faults(["audits:short_page:p=0.4"])
+        os.unlink(self.out)
+        r = self.backfill("--since", rfc3339(since), "--until", rfc3339(until), "--restart")
+        self.assert_ok(r)
+        self.assertEqual(ndjson_ids(self.out), expected)
+        # From before the retention to now: a walk whose window's newest event is unknown, which a short page
+        # used to end; it ends on the empty page.
+        os.unlink(self.out)
+        since = time.time_ns() - 100 * 86400 * 10**9
+        r = self.backfill("--since", rfc3339(since))
+        self.assert_ok(r)
+        self.assertEqual(ndjson_ids(self.out), [i for i, _ in events])
+        self.assertGreaterEqual(sim.state()["faults_injected"]["short_page"], 3)
+
     def test_request_count_stays_close_to_the_minimum(self):
         sim = self.start_scaleft_sim(events=30000, extra=["--span", "30d"])
         events = served_events(sim)

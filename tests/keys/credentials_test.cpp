@@ -129,13 +129,5 @@ TEST(KeyApiParsing, CreatedKeyNeedsItsSecret) {
   EXPECT_FALSE(parse_created_key(R"({"id":"n","expires_at":"0001-01-01T00:00:00Z"})", why));
 }
 
-TEST(KeyApiParsing, HttpDate) {
-  auto d = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT");
-  ASSERT_TRUE(d);
-  EXPECT_EQ(std::chrono::system_clock::to_time_t(*d), 784111777);
-  EXPECT_FALSE(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"));
-  EXPECT_FALSE(parse_http_date(""));
-}
-
 }  // namespace
 }  // namespace sf::keys

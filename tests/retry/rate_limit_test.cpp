@@ -33,6 +33,15 @@ TEST(RequestedWait, RetryAfterHttpDate) {
   EXPECT_EQ(requested_wait(h, now_ms + 500, true), milliseconds(119'500));
 }
 
+// RFC 9110 makes recipients accept the two obsolete forms too (config/http_date.hpp parses all three).
+TEST(RequestedWait, RetryAfterObsoleteHttpDateForms) {
+  rate_limit_headers h;
+  h.retry_after = "Tuesday, 14-Nov-23 22:15:20 GMT";
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(120'000));
+  h.retry_after = "Tue Nov 14 22:15:20 2023";
+  EXPECT_EQ(requested_wait(h, now_ms, true), milliseconds(120'000));
+}
+
 TEST(RequestedWait, RetryAtThenResetWhenNoRetryAfter) {
   const std::string retry_at = at(30), reset = at(45);
   rate_limit_headers h;
@@ -164,23 +173,6 @@ TEST(RequestedWait, SuccessIgnoresRetryHeaders) {
   h.retry_at = retry_at;
   h.remaining = "42";
   EXPECT_EQ(requested_wait(h, now_ms, false), std::nullopt);
-}
-
-TEST(ParseHttpDate, ImfFixdate) {
-  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784'111'777);
-  EXPECT_EQ(parse_http_date("Tue, 14 Nov 2023 22:13:20 GMT"), now_s);
-  EXPECT_EQ(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), 0);
-  EXPECT_EQ(parse_http_date("Thu, 29 Feb 2024 23:59:59 GMT"), 1'709'251'199);
-  EXPECT_EQ(parse_http_date("  Sun, 06 Nov 1994 08:49:37 GMT  "), 784'111'777);
-}
-
-TEST(ParseHttpDate, RejectsOtherShapes) {
-  for (const char* bad :
-       {"", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Nov 1994 08:49:37", "Sunday, 06-Nov-94 08:49:37 GMT",
-        "Sun Nov  6 08:49:37 1994", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT",
-        "Sun, 00 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:49:37 GMT", "Sun, 06 Nov 1994 08:60:37 GMT",
-        "Sun, 06 Nov 1994 08-49-37 GMT", "Sun, 6 Nov 1994 08:49:37 GMT", "2023-11-14T22:13:20Z", "120"})
-    EXPECT_EQ(parse_http_date(bad), std::nullopt) << bad;
 }
 
 TEST(ParseUnsigned, DigitsOnly) {

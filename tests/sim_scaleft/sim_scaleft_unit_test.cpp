@@ -233,3 +233,43 @@ TEST(sim_scaleft_store, RenderListsEachRelatedObjectOnceWithBothEnvelopeKeys) {
   EXPECT_FALSE(s.find("nope"));
   EXPECT_EQ(s.first_at_or_after(10), 10u);
 }
+
+TEST(sim_scaleft_paging, LastPageCanLeaveTheNextLinkOut) {
+  page_request req;
+  req.count = 2;
+  const std::string h =
+      build_link_header("http", "h:1", "acme", req, std::string("a"), std::string("b"), /*with_next=*/false);
+  EXPECT_EQ(h, "<http://h:1/v1/teams/acme/auditsV2?count=2&offset=a&prev=true>; rel=\"prev\"");
+}
+
+TEST(sim_scaleft_faults, ShortPageAndAuthorizationErrorKinds) {
+  auto s = parse_fault("audits:short_page:p=0.5");
+  ASSERT_TRUE(std::holds_alternative<fault_rule>(s));
+  EXPECT_EQ(std::get<fault_rule>(s).kind, fault_kind::short_page);
+  EXPECT_TRUE(std::holds_alternative<fault_rule>(parse_fault("all:short_page:n=1")));
+  EXPECT_TRUE(std::holds_alternative<std::string>(parse_fault("token:short_page")));
+  auto a = parse_fault("audits:authorization_error:n=2");
+  ASSERT_TRUE(std::holds_alternative<fault_rule>(a));
+  EXPECT_EQ(std::get<fault_rule>(a).kind, fault_kind::authorization_error);
+  // A short page only ever hits auditsV2: token and key calls pass it by without using it up.
+  fault_plan plan(1);
+  plan.add(std::get<fault_rule>(parse_fault("all:short_page:n=1")));
+  EXPECT_FALSE(plan.draw(endpoint::token, false));
+  EXPECT_FALSE(plan.draw(endpoint::keys, true));
+  EXPECT_EQ(plan.draw(endpoint::audits, true)->kind, fault_kind::short_page);
+  EXPECT_TRUE(plan.rules().empty());
+}
+
+TEST(sim_scaleft_options, SwitchesAndAUserWithoutRoles) {
+  auto r = parse_options({"--omit-last-next", "--refuse-aged-offsets", "--service-user", "norole="});
+  ASSERT_TRUE(std::holds_alternative<options>(r));
+  const auto& o = std::get<options>(r);
+  EXPECT_TRUE(o.omit_last_next);
+  EXPECT_TRUE(o.refuse_aged_offsets);
+  ASSERT_EQ(o.service_users.size(), 1u);
+  EXPECT_TRUE(o.service_users[0].roles.empty());
+  EXPECT_TRUE(std::holds_alternative<std::string>(parse_options({"--omit-last-next=yes"})));
+  auto d = std::get<options>(parse_options({}));
+  EXPECT_FALSE(d.omit_last_next);
+  EXPECT_FALSE(d.refuse_aged_offsets);
+}

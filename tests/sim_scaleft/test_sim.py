@@ -474,6 +474,99 @@ class FaultTests(SimCase):
         self.assertGreater(self.sim.state()["requests"]["audits"]["500"], 0)
 
 
+
+class EdgeCaseTests(unittest.TestCase):
+    """The real service's odd answers the forwarder must survive: short pages, no last next link, aged-out
+    offsets, 401 authorization_error."""
+
+    def walk(self, sim, token, count):
+        """Follows next links (or builds the next offset when there is none) until the empty page."""
+        r = sim.audits(token, count=count)
+        seen, sizes, links = [], [], []
+        for _ in range(1000):
+            self.assertEqual(r.status, 200, r.body)
+            page = r.json()["list"]
+            sizes.append(len(page))
+            links.append("next" in parse_links(r.headers["Link"]))
+            if not page:
+                return seen, sizes, links
+            seen += [e["id"] for e in page]
+            nxt = parse_links(r.headers["Link"]).get("next")
+            r = sim.get(nxt, token) if nxt else sim.audits(token, count=count, offset=page[-1]["id"])
+        raise AssertionError("the walk did not end")
+
+    def test_short_pages_mid_stream_hold_half_the_count_and_lose_nothing(self):
+        sim = Sim("--events", "100", "--fault", "audits:short_page:n=3")
+        try:
+            token = sim.token()
+            seen, sizes, _ = self.walk(sim, token, 20)
+            self.assertEqual(seen, sim.ids())
+            self.assertEqual(sizes[:3], [10, 10, 10])  # short while more exist
+            self.assertEqual(sizes[3:], [20, 20, 20, 10, 0])
+            self.assertEqual(sim.state()["faults_injected"]["short_page"], 3)
+        finally:
+            sim.stop()
+
+    def test_omit_last_next_leaves_the_next_link_off_the_last_and_the_empty_page(self):
+        sim = Sim("--events", "45", "--omit-last-next")
+        try:
+            token = sim.token()
+            seen, sizes, links = self.walk(sim, token, 20)
+            self.assertEqual(seen, sim.ids())
+            self.assertEqual(sizes, [20, 20, 5, 0])
+            self.assertEqual(links, [True, True, False, False])
+            # Newest first, the last page is the one holding the oldest event.
+            r = sim.audits(token, count=40, descending=True)
+            self.assertIn("next", parse_links(r.headers["Link"]))
+            r = sim.audits(token, count=40, descending=True, offset=r.json()["list"][-1]["id"])
+            self.assertEqual(len(r.json()["list"]), 5)
+            self.assertNotIn("next", parse_links(r.headers["Link"]))
+            self.assertIn("prev", parse_links(r.headers["Link"]))
+        finally:
+            sim.stop()
+
+    def test_aged_offsets_are_refused_when_asked_by_flag_or_control(self):
+        for args, control in ((("--refuse-aged-offsets",), None), ((), "true")):
+            sim = Sim("--events", "200", "--span", "100d", "--retention", "90d", *args)
+            try:
+                if control:
+                    self.assertEqual(sim.control("POST", "/_sim/offsets?refuse_aged=" + control).json(),
+                                     {"refuse_aged": True})
+                token = sim.token()
+                all_ids, retained = sim.ids(), sim.ids(retained=True)
+                r = sim.audits(token, count=10, offset=all_ids[0])
+                self.assertEqual(r.status, 400, r.body)
+                self.assertEqual(r.json()["error"]["code"], "invalid_request")
+                # A retained offset still works, and so does no offset.
+                self.assertEqual(sim.audits(token, count=10, offset=retained[0]).status, 200)
+                self.assertEqual(sim.audits(token, count=10).status, 200)
+                # A retained offset ages out when the clock moves on.
+                sim.control("POST", "/_sim/clock/advance?seconds=8640000")  # 100 days
+                self.assertEqual(sim.audits(sim.token(), count=10, offset=retained[-1]).status, 400)
+                if control:
+                    sim.control("POST", "/_sim/offsets?refuse_aged=false")
+                    self.assertEqual(sim.audits(sim.token(), count=10, offset=all_ids[0]).status, 200)
+                    self.assertEqual(sim.request("POST", "/_sim/offsets?refuse_aged=maybe").status, 400)
+            finally:
+                sim.stop()
+
+    def test_authorization_error_as_a_fault_and_for_a_user_without_roles(self):
+        sim = Sim("--events", "10", "--service-user", "log-forwarder=reporting_user", "--service-user", "bare=")
+        try:
+            r = sim.audits(sim.token("bare"))
+            self.assertEqual((r.status, r.json()["error"]["code"]), (401, "authorization_error"))
+            # A fresh token does not cure it.
+            self.assertEqual(sim.audits(sim.token("bare")).status, 401)
+            token = sim.token()
+            sim.control("POST", "/_sim/faults", "audits:authorization_error:n=1\n")
+            r = sim.audits(token)
+            self.assertEqual(r.status, 401)
+            self.assertEqual(r.json()["error"], {"code": "authorization_error",
+                                                 "message": "User doesn't have permissions to access this resource"})
+            self.assertEqual(sim.audits(token).status, 200)  # the same token works once the fault is gone
+        finally:
+            sim.stop()
+
 class CommandLineTests(unittest.TestCase):
     def test_bad_flags_exit_2_with_one_line(self):
         for args in (["--bogus"], ["--span", "30x"], ["--fault", "audits:999"], ["--rate", "-1"], ["--events"]):
