@@ -30,13 +30,19 @@ install(FILES ${SF_SYSTEMD_DIR}/examples/team-a.yaml ${SF_SYSTEMD_DIR}/examples/
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME scaleft-forwarder)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-# Absolute destinations (/etc, /lib/systemd/system) land inside the package, not on this machine.
+# Absolute destinations (/etc, /lib/systemd/system) land inside the package, not on this machine, and the
+# rest under /usr whatever CMAKE_INSTALL_PREFIX says (/usr/local is not for packages).
 set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_CONTACT "scaleft-forwarder maintainers <maintainers@users.noreply.r-seed-7c92daea.example>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "forwards ScaleFT (Okta ASA) audit events to Elasticsearch and files")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}\n scaleft-forwarder pulls the audit events of a ScaleFT (Okta Advanced Server Access) team\n and ships them to Elasticsearch (_bulk API) and to NDJSON files, keeping a checkpoint so\n that no event is lost or sent twice across restarts. It runs as a hardened systemd\n service, one instance per team, and rotates its API key.")
+# The extended description (CPack indents it and puts the summary above it): lines under 80 columns.
+string(CONCAT CPACK_DEBIAN_PACKAGE_DESCRIPTION
+       "scaleft-forwarder pulls the audit events of a ScaleFT (Okta Advanced Server\n"
+       "Access) team and ships them to Elasticsearch (the _bulk API) and to NDJSON\n"
+       "files, keeping a checkpoint so that no event is lost across restarts. It runs\n"
+       "as a hardened systemd service, one instance per team, and rotates its API key.")
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
