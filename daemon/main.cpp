@@ -1,6 +1,8 @@
 // scaleft-forwarder: dispatches to a subcommand. Config errors exit 2, runtime failures 1.
 #include "daemon/commands/command.hpp"
+#include "daemon/commands/test_hooks.hpp"
 
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -32,8 +34,14 @@ int main(int argc, char** argv) {
     }
     if (a == "--version") {
       std::cout << "scaleft-forwarder " << SF_VERSION << "\n";
+      // Says so when the binary could kill itself on request: such a build must never be shipped.
+      if (test_hooks_compiled_in) std::cout << "test hooks: compiled in (a test build, not for production)\n";
       return exit_ok;
     }
+  }
+  if (auto refusal = unhonoured_test_hook(test_hooks_compiled_in, [](const char* n) { return std::getenv(n); })) {
+    std::cerr << "scaleft-forwarder: " << *refusal << "\n";
+    return exit_usage;
   }
   if (args[0] == "help") {
     print_usage(std::cout);

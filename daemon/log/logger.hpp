@@ -25,6 +25,7 @@ struct field {
   std::variant<std::string_view, std::int64_t, double, bool> value;
 };
 
+// Also decides whether text lines carry journald priority prefixes (JOURNAL_STREAM matches stderr).
 void configure(level min_level, format style);
 bool enabled(level l);
 void write(level l, std::string_view message, std::initializer_list<field> fields = {});
@@ -33,6 +34,15 @@ inline void debug(std::string_view m, std::initializer_list<field> f = {}) { if 
 inline void info(std::string_view m, std::initializer_list<field> f = {}) { write(level::info, m, f); }
 inline void warn(std::string_view m, std::initializer_list<field> f = {}) { write(level::warn, m, f); }
 inline void error(std::string_view m, std::initializer_list<field> f = {}) { write(level::error, m, f); }
+
+// The whole record as written, newline included. With `journal_priority`, a text line starts with the
+// sd-daemon priority prefix (<3> error, <4> warn, <6> info, <7> debug) that journald turns into PRIORITY=.
+std::string render(level l, std::string_view message, std::initializer_list<field> fields, format style,
+                   bool journal_priority);
+
+// True when stderr is the journal stream systemd connected: JOURNAL_STREAM ("<device>:<inode>") names the
+// device and inode of stderr. A child that inherited the variable but writes to a pipe or a file gets false.
+bool is_journal_stream(const char* journal_stream_env, std::uint64_t stderr_dev, std::uint64_t stderr_ino);
 
 // Appends `s` to `out` as the inside of a JSON string (quotes not included).
 void append_json_escaped(std::string& out, std::string_view s);

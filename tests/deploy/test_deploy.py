@@ -1,5 +1,5 @@
-"""Deployment files: the systemd unit verifies, the Kubernetes configuration passes check-config and its probes
-match it, the index template maps every field of the golden documents with a compatible type."""
+"""Deployment files: the Kubernetes configuration passes check-config and its probes match it (the systemd
+units: test_systemd.py), the index template maps every field of the golden documents with a compatible type."""
 import glob
 import ipaddress
 import json
@@ -20,70 +20,6 @@ FORWARDER = os.environ.get("SF_FORWARDER", "")
 def duration_seconds(text):
     m = re.fullmatch(r"(\d+)(ms|s|m|h|d)", text)
     return int(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
-
-
-def unit_settings(path):
-    settings = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith(("#", "[")) and "=" in line:
-                key, value = line.split("=", 1)
-                settings.setdefault(key, []).append(value)
-    return settings
-
-
-class SystemdUnit(unittest.TestCase):
-    unit = os.path.join(DEPLOY, "systemd", "scaleft-forwarder.service")
-
-    def test_hardening_and_notify(self):
-        s = unit_settings(self.unit)
-        self.assertEqual(s["Type"], ["notify"])
-        self.assertTrue(s.get("DynamicUser") == ["yes"] or "User" in s)
-        self.assertIn("StateDirectory", s)
-        self.assertEqual(s["ProtectSystem"], ["strict"])
-        self.assertEqual(s["NoNewPrivileges"], ["yes"])
-        self.assertEqual(s["CapabilityBoundingSet"], [""])
-        self.assertIn("RestrictAddressFamilies", s)
-        self.assertIn("@system-service", s["SystemCallFilter"])
-        self.assertIn("MemoryMax", s)
-        self.assertIn("WatchdogSec", s)
-        self.assertTrue(all(":" in c for c in s["LoadCredential"]))
-        # Secrets through credentials, never on the command line.
-        self.assertNotRegex(s["ExecStart"][0], r"secret|password|api_key")
-
-    def test_example_config_reads_secrets_from_the_credentials_directory(self):
-        cred = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, cred)
-        for name in ("sft-key-secret", "es-api-key"):
-            with open(os.path.join(cred, name), "w") as f:
-                f.write("placeholder\n")
-        env = dict(os.environ, CREDENTIALS_DIRECTORY=cred)
-        r = subprocess.run([FORWARDER, "check-config", "--config", os.path.join(DEPLOY, "systemd", "forwarder.yaml")],
-                           capture_output=True, text=True, env=env, timeout=30)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertNotIn("placeholder", r.stdout)
-        # Without the directory (not started by systemd) the secret file is missing: a clear error.
-        env.pop("CREDENTIALS_DIRECTORY")
-        r = subprocess.run([FORWARDER, "check-config", "--config", os.path.join(DEPLOY, "systemd", "forwarder.yaml")],
-                           capture_output=True, text=True, env=env, timeout=30)
-        self.assertNotEqual(r.returncode, 0)
-
-    @unittest.skipUnless(shutil.which("systemd-analyze"), "systemd-analyze is not installed")
-    def test_systemd_analyze_verify(self):
-        tmp = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, tmp)
-        # verify checks that ExecStart's binary exists: point it at the one just built.
-        with open(self.unit) as f:
-            text = f.read().replace("/usr/local/bin/scaleft-forwarder", os.path.abspath(FORWARDER))
-        path = os.path.join(tmp, "scaleft-forwarder.service")
-        with open(path, "w") as f:
-            f.write(text)
-        r = subprocess.run(["systemd-analyze", "verify", "--man=no", path], capture_output=True, text=True,
-                           timeout=60)
-        # Lines about other units on this machine are not ours; any line naming our unit is a finding.
-        ours = [line for line in (r.stdout + r.stderr).splitlines() if "scaleft-forwarder" in line]
-        self.assertEqual(ours, [], r.stdout + r.stderr)
 
 
 class Kubernetes(unittest.TestCase):
