@@ -379,6 +379,25 @@ class OnRotateTest(RotationCase):
         sim.add_events(100)
         self.wait_all_events(sim)
 
+    def test_the_rotate_key_command_runs_the_hook_and_fails_when_it_fails(self):
+        sim = self.start_sim()
+        initial, initial_secret = self.configured_key(sim)
+        self.configure(sim, hook_dir=self.hook_dir)
+        self.set_hook_mode(self.hook_dir, "fail")
+        r = self.run_forwarder_cmd("rotate-key", "--config", self.config_path)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("on_rotate", r.stderr)
+        self.assertTrue(self.authenticates(sim, initial, initial_secret), "the previous key is kept")
+        self.assertTrue(self.stored()["on_rotate_pending"])
+        # The next run (here: another rotate-key) runs the hook first, then rotates again.
+        self.set_hook_mode(self.hook_dir, "ok")
+        r = self.run_forwarder_cmd("rotate-key", "--config", self.config_path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        s = self.wait_hook_holds_current(sim, self.hook_dir, timeout=5)
+        self.assertTrue(self.authenticates(sim, *self.hook_key(self.hook_dir)))
+        self.assertTrue(self.sim_keys(sim)[initial]["deleted"])
+        self.assertNotIn(s["current"]["secret"], r.stdout + r.stderr)
+
     def test_a_failing_hook_keeps_the_previous_key_and_is_retried(self):
         sim = self.start_sim()
         initial, initial_secret = self.configured_key(sim)
