@@ -11,6 +11,8 @@ namespace sf::keys {
 
 namespace {
 
+constexpr std::size_t min_secret_substring = 6;
+
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   if (out.size() > 1) out += ',';
   out += '"';
@@ -42,8 +44,10 @@ std::vector<std::string> hook_environment(const std::vector<std::string>& enviro
     const std::string_view value =
         eq == std::string::npos ? std::string_view() : std::string_view(entry).substr(eq + 1);
     if (name == "SF_TEST_CRASH_AT") continue;
+    // A secret of a few characters would match inside PATH and the like: those only match a whole value.
     const bool holds_secret = std::any_of(secrets.begin(), secrets.end(), [&](const std::string& s) {
-      return !s.empty() && value.find(s) != std::string_view::npos;
+      if (s.empty()) return false;
+      return s.size() >= min_secret_substring ? value.find(s) != std::string_view::npos : value == s;
     });
     if (!holds_secret) out.push_back(entry);
   }

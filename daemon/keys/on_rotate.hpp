@@ -22,7 +22,8 @@ std::string hook_input_json(const hook_input& in);
 // The daemon's environment ("NAME=value" entries) minus every entry whose value holds one of `secrets`
 // (a key secret given as ${VAR}, an Elasticsearch password from the environment): the hook gets its own
 // credentials (VAULT_TOKEN, KUBECONFIG) from the environment, never the forwarder's. Empty secrets are
-// ignored. Also drops SF_TEST_CRASH_AT, which is meant for the daemon only.
+// ignored; one shorter than 6 characters drops only a variable that is exactly it. Also drops
+// SF_TEST_CRASH_AT, which is meant for the daemon only.
 std::vector<std::string> hook_environment(const std::vector<std::string>& environment,
                                           const std::vector<std::string>& secrets);
 

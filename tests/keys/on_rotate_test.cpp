@@ -42,6 +42,9 @@ TEST(HookEnvironment, DropsEveryVariableHoldingASecretAndKeepsTheRest) {
   const auto out = hook_environment(env, {"hunter2", "hunter3", ""});
   EXPECT_EQ(out,
             (std::vector<std::string>{"PATH=/usr/bin:/bin", "VAULT_TOKEN=s.vault", "EMPTY=", "NOVALUE"}));
+  // A very short secret would match inside PATH: only a variable that is exactly it goes.
+  EXPECT_EQ(hook_environment({"PATH=/usr/bin", "SHORT=bin"}, {"bin"}),
+            std::vector<std::string>{"PATH=/usr/bin"});
 }
 
 TEST(ChildResult, DescriptionsSayWhatHappened) {
