@@ -6,7 +6,9 @@
 # The forwarder gives the key as JSON on standard input. The secret never reaches an argument list (other
 # users can read /proc/*/cmdline) nor a temporary file: jq reads it from stdin and writes the manifest to
 # kubectl's stdin. Server-side apply keeps no last-applied copy of the data in an annotation. NAMESPACE
-# defaults to the pod's own (the service account's namespace file), else kubectl's current one.
+# defaults to the pod's own (the service account's namespace file), else kubectl's current one. The label is
+# not app.kubernetes.io/name, so `kubectl apply --prune -l app.kubernetes.io/name=scaleft-forwarder` of the
+# kustomization never deletes this Secret.
 # Needs bash, jq and kubectl, and RBAC to get, create and patch that Secret (components/kubernetes-secret-hook).
 set -euo pipefail
 
@@ -32,7 +34,7 @@ jq -c --arg name "$secret_name" '
     apiVersion: "v1",
     kind: "Secret",
     type: "Opaque",
-    metadata: {name: $name, labels: {"app.kubernetes.io/name": "scaleft-forwarder"}},
+    metadata: {name: $name, labels: {"app.kubernetes.io/managed-by": "scaleft-forwarder-on-rotate"}},
     data: {key_id: (.key_id | @base64), key_secret: (.key_secret | @base64)}
   }
   end' |

@@ -56,6 +56,8 @@ class HookScripts(unittest.TestCase):
         manifest = json.loads(stdin)
         self.assertEqual(manifest["kind"], "Secret")
         self.assertEqual(manifest["metadata"]["name"], "scaleft-forwarder-rotated-key")
+        # Not the kustomization's label: `apply --prune -l app.kubernetes.io/name=...` must not delete it.
+        self.assertNotIn("app.kubernetes.io/name", manifest["metadata"].get("labels", {}))
         self.assertEqual({k: base64.b64decode(v).decode() for k, v in manifest["data"].items()},
                          {"key_id": KEY["key_id"], "key_secret": KEY["key_secret"]})
 
