@@ -294,6 +294,13 @@ void key_manager::adopt_external_change() {
 }
 
 boost::asio::awaitable<rotation_result> key_manager::check(bool forced) {
+  // The whole check, not only the rotation: a rotate-key command beside the daemon must not finish a
+  // pending switch or run the on_rotate program at the same time as the daemon does.
+  rotation_lock lock(cfg_.state_dir);
+  if (!lock.held()) {
+    next_check_ = steady::now() + check_interval(cfg_.source);
+    co_return rotation_result{false, lock.error()};
+  }
   adopt_external_change();
   if (creds_.pending) {
     auto r = co_await switch_to_pending();
@@ -484,11 +491,7 @@ boost::asio::awaitable<bool> key_manager::run_on_rotate() {
 }
 
 boost::asio::awaitable<rotation_result> key_manager::rotate(const rotation_decision& decision) {
-  rotation_lock lock(cfg_.state_dir);
-  if (!lock.held()) {
-    next_check_ = steady::now() + check_interval(cfg_.source);
-    co_return rotation_result{false, lock.error()};
-  }
+  // check() holds the rotation lock.
   log::info("rotating the API key", {{"reason", to_string(decision.reason)},
                                      {"why", decision.why},
                                      {"key_id", creds_.current ? creds_.current->id : ""}});
