@@ -158,8 +158,9 @@ class Overlays(unittest.TestCase):
             self.assertEqual(rotation["on_rotate"][1], rotated["secretName"], "the hook writes what is mounted back")
             role = of_kind(docs, "Role")[0]
             self.assertIn(rotated["secretName"], role["rules"][0]["resourceNames"])
-            self.assertEqual(pod["serviceAccountName"],
-                             of_kind(docs, "RoleBinding")[0]["subjects"][0]["name"])
+            subject = of_kind(docs, "RoleBinding")[0]["subjects"][0]
+            self.assertEqual(pod["serviceAccountName"], subject["name"])
+            self.assertTrue(subject.get("namespace"), "a ServiceAccount subject needs its namespace")
 
         self.check_config(tree, docs, pod, fwd, config_text)
 
