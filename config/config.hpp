@@ -102,11 +102,19 @@ struct key_rotation_config {
   // What happens to the previous key once the new one is verified: deleted at once, or left to expire by
   // itself (48 h after the new key was created).
   enum class expire_mode { after_verify, never } expire_previous = expire_mode::after_verify;
+  // A program and its arguments, run with the new key (JSON on stdin) after it is verified and before the
+  // previous key is deleted, to store the key outside state_dir. Empty: none.
+  std::vector<std::string> on_rotate;
+  duration on_rotate_timeout = std::chrono::seconds(60);  // the program is killed after this long
+  // A directory holding files key_id and key_secret: where the key on_rotate stored comes back (e.g. the
+  // Secret it writes, mounted with optional: true). Tried at start-up after credentials.json, before
+  // source.key_id, so that a lost state volume does not lock the forwarder out. Empty: none.
+  std::string restore_from;
 };
 
 // The health and metrics endpoint (/healthz, /readyz, /metrics). An empty `listen` turns it off.
 struct http_config {
-  std::string listen = "127.0.0.1:9464";  // host:port; the default stays on loopback
+  std::string listen = "127.0.0.1:8464";  // host:port; the default stays on loopback
   // /readyz fails when the source, or a sink with work waiting, made no progress for this long.
   duration ready_window = std::chrono::minutes(5);
 };

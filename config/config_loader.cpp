@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -146,7 +148,7 @@ url_check check_url(std::string_view url) {
 std::string listen_address_problem(std::string_view listen) {
   if (listen.empty()) return {};
   const auto colon = listen.rfind(':');
-  if (colon == std::string_view::npos) return fmt::format("'{}' is not host:port (e.g. 127.0.0.1:9464)", listen);
+  if (colon == std::string_view::npos) return fmt::format("'{}' is not host:port (e.g. 127.0.0.1:8464)", listen);
   std::string host(listen.substr(0, colon));
   const std::string_view port = listen.substr(colon + 1);
   unsigned n = 0;
@@ -551,12 +553,94 @@ class loader {
   }
 
   void load_key_rotation(map_view& m, key_rotation_config& k) {
-    reject_unknown(m, {"enabled", "max_age", "expire_previous"}, "key_rotation");
+    reject_unknown(m,
+                   {"enabled", "max_age", "expire_previous", "on_rotate", "on_rotate_timeout", "restore_from"},
+                   "key_rotation");
     get_bool(m, "enabled", k.enabled);
     // Below an hour the service user's audit log fills with key events; above 90 days is no rotation.
     get_duration(m, "max_age", k.max_age, std::chrono::hours(1), std::chrono::hours(90 * 24));
     using em = key_rotation_config::expire_mode;
     get_enum(m, "expire_previous", k.expire_previous, {{"after_verify", em::after_verify}, {"never", em::never}});
+    load_on_rotate(m, k.on_rotate);
+    // The previous key outlives a failed hook by 48 h at most: a hook must finish well within that.
+    get_duration(m, "on_rotate_timeout", k.on_rotate_timeout, std::chrono::seconds(1), std::chrono::hours(1));
+    // The directory may not exist yet (nothing rotated so far): only its form is checked here.
+    if (get_string(m, "restore_from", k.restore_from) && !k.restore_from.empty() && k.restore_from[0] != '/')
+      error(line(m, "restore_from"), m.child("restore_from"), "must be an absolute path");
+  }
+
+  // `on_rotate: [program, args...]`: strings (with ${VAR}), the program an absolute path or a name on PATH,
+  // checked now so that a typo shows at check-config and not at the first rotation a week later.
+  void load_on_rotate(const map_view& m, std::vector<std::string>& out) {
+    const entry* e = m.given("on_rotate");
+    if (!e) return;
+    const std::string path = m.child("on_rotate");
+    if (!e->value.IsSequence()) {
+      error(e->value_line, path,
+            fmt::format("expected a list [program, arguments...], got {}", type_name(e->value)));
+      return;
+    }
+    std::vector<std::string> argv;
+    bool ok = true;
+    std::size_t i = 0;
+    for (const auto& item : e->value) {
+      const std::string item_path = fmt::format("{}[{}]", path, i++);
+      const int l = line_of(item, e->value_line);
+      if (!item.IsScalar()) {
+        error(l, item_path, fmt::format("expected a string, got {}", type_name(item)));
+        ok = false;
+        continue;
+      }
+      auto v = expand(item.Scalar(), l, item_path);
+      if (!v) {
+        ok = false;
+        continue;
+      }
+      argv.push_back(std::move(v->text));
+    }
+    if (!ok) return;
+    if (argv.empty()) {
+      error(e->value_line, path, "must name a program (or leave on_rotate out)");
+      return;
+    }
+    const std::string problem = program_problem(argv[0]);
+    if (!problem.empty()) {
+      error(line_of(e->value[0], e->value_line), path + "[0]", problem);
+      return;
+    }
+    out = std::move(argv);
+  }
+
+  // Why `program` cannot be run, or "" when it can: an absolute path to an executable file, or a name
+  // found on PATH.
+  std::string program_problem(const std::string& program) {
+    auto runnable = [](const std::string& p) {
+      struct stat st {};
+      return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+    };
+    if (program.empty()) return "the program name is empty";
+    if (program[0] == '/') {
+      if (runnable(program)) return "";
+      struct stat st {};
+      if (::stat(program.c_str(), &st) != 0)
+        return fmt::format("'{}' cannot be run: {}", program, std::strerror(errno));
+      return fmt::format("'{}' is not an executable file", program);
+    }
+    if (program.find('/') != std::string::npos)
+      return fmt::format("'{}' is a relative path: give an absolute path or a program name found on PATH",
+                         program);
+    const auto path_var = env_ ? env_("PATH") : std::nullopt;
+    const std::string search = path_var ? *path_var : "";
+    std::size_t start = 0;
+    while (start <= search.size()) {
+      auto end = search.find(':', start);
+      if (end == std::string::npos) end = search.size();
+      const std::string dir = search.substr(start, end - start);
+      if (!dir.empty() && runnable(dir + "/" + program)) return "";
+      start = end + 1;
+    }
+    return fmt::format("'{}' is not found on PATH ({}): give an absolute path", program,
+                       search.empty() ? "PATH is not set" : search);
   }
 
   void load_source(map_view& m, source_config& s) {
@@ -1095,6 +1179,13 @@ std::string render_effective_config(const forwarder_config& c) {
   out << YAML::Key << "max_age" << YAML::Value << format_duration(c.key_rotation.max_age);
   out << YAML::Key << "expire_previous" << YAML::Value
       << (c.key_rotation.expire_previous == key_rotation_config::expire_mode::never ? "never" : "after_verify");
+  if (!c.key_rotation.on_rotate.empty()) {
+    out << YAML::Key << "on_rotate" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& a : c.key_rotation.on_rotate) out << a;
+    out << YAML::EndSeq;
+  }
+  out << YAML::Key << "on_rotate_timeout" << YAML::Value << format_duration(c.key_rotation.on_rotate_timeout);
+  out << YAML::Key << "restore_from" << YAML::Value << c.key_rotation.restore_from;
   out << YAML::EndMap;
 
   out << YAML::Key << "sinks" << YAML::Value << YAML::BeginSeq;

@@ -101,6 +101,8 @@ struct forwarder::impl {
     if (!tel.key_id.empty() && id != tel.key_id) ++tel.rotations["success"];
     tel.key_id = id;
     tel.key_issued_at = current ? current->issued_at : std::nullopt;
+    tel.rotations["on_rotate_failed"] = keys.on_rotate_failures();
+    tel.on_rotate_problem = keys.on_rotate_problem();
   }
 
   // The one poll loop: fetches pages in order while the window has room.

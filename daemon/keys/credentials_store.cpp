@@ -96,6 +96,8 @@ std::string serialize_credentials(const stored_credentials& c) {
   append_key(out, "pending", c.pending);
   out += ",\n  \"rotation_started_at\": ";
   append_time(out, c.rotation_started_at);
+  out += ",\n  \"on_rotate_pending\": ";
+  out += c.on_rotate_pending ? "true" : "false";
   out += "\n}\n";
   return out;
 }
@@ -119,6 +121,12 @@ std::optional<stored_credentials> parse_credentials(std::string_view text, std::
   simdjson::dom::element started;
   if (!obj["rotation_started_at"].get(started) && !read_time(started, c.rotation_started_at)) {
     why = "rotation_started_at is not an RFC 3339 time";
+    return std::nullopt;
+  }
+  // Absent in files written before on_rotate existed: nothing is pending then.
+  simdjson::dom::element hook;
+  if (!obj["on_rotate_pending"].get(hook) && hook.get(c.on_rotate_pending)) {
+    why = "on_rotate_pending is not true or false";
     return std::nullopt;
   }
   if (!c.current && !c.pending) {

@@ -3,13 +3,17 @@
 
 #include "config/rfc3339.hpp"
 #include "daemon/keys/crash_point.hpp"
+#include "daemon/keys/on_rotate.hpp"
 #include "daemon/log/logger.hpp"
 #include "daemon/source/source_client.hpp"
+#include "daemon/state/atomic_file.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <stdexcept>
+#include <variant>
 
 namespace sf::keys {
 
@@ -61,9 +65,13 @@ key_manager::key_manager(boost::asio::any_io_executor ex, const config::forwarde
       admin_(client_, cfg.source.team, forward_api.key()),
       keys_(admin_, cfg.source.service_user),
       store_(cfg.state_dir),
-      backoff_(cfg.retry.initial_backoff, cfg.retry.max_backoff) {
+      backoff_(cfg.retry.initial_backoff, cfg.retry.max_backoff),
+      hook_(ex) {
   creds_.current = key_record{cfg.source.key_id, cfg.source.key_secret.value, std::nullopt};
-  stop_.on_stop([this] { client_.cancel(); });
+  stop_.on_stop([this] {
+    client_.cancel();
+    hook_.kill_now();  // it runs again at the next start: the pending flag is on disk
+  });
 }
 
 void key_manager::use(const key_record& key) {
@@ -103,6 +111,34 @@ boost::asio::awaitable<call_result> key_manager::verify(const key_record& key) {
   co_return r;
 }
 
+std::optional<key_record> key_manager::read_restored_key() const {
+  const auto& dir = cfg_.key_rotation.restore_from;
+  if (dir.empty()) return std::nullopt;
+  const std::filesystem::path base(dir);
+  auto id = state::read_small_file(base / "key_id", 4096);
+  auto secret = state::read_small_file(base / "key_secret", 64 * 1024);
+  if (!id.ok() || !secret.ok()) {
+    // Normal before the first rotation (an optional Secret that does not exist yet): say so quietly.
+    const auto& err = !id.ok() ? id.error : secret.error;
+    if (err.code == std::errc::no_such_file_or_directory) {
+      log::debug("no restored key", {{"restore_from", dir}});
+    } else {
+      log::warn("cannot read the restored key", {{"restore_from", dir}, {"error", err.message}});
+    }
+    return std::nullopt;
+  }
+  auto trim = [](std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+  };
+  key_record k{trim(std::move(id.bytes)), trim(std::move(secret.bytes)), std::nullopt};
+  if (k.id.empty() || k.secret.empty()) {
+    log::warn("the restored key is empty; ignored", {{"restore_from", dir}});
+    return std::nullopt;
+  }
+  return k;
+}
+
 boost::asio::awaitable<void> key_manager::start() {
   auto loaded = store_.load();
   if (loaded.what == loaded_credentials::kind::invalid) {
@@ -110,14 +146,21 @@ boost::asio::awaitable<void> key_manager::start() {
         loaded.message + " (move it away to start again from the configured key, if that key still works)");
   }
   const key_record configured{cfg_.source.key_id, cfg_.source.key_secret.value, std::nullopt};
-  if (loaded.what == loaded_credentials::kind::missing) {
+  const std::optional<key_record> restored = read_restored_key();
+  if (loaded.what == loaded_credentials::kind::missing && !restored) {
     // Nothing stored yet: the configured key bootstraps; it is stored at the first rotation.
     use(configured);
     co_return;
   }
-  have_file_ = true;
-  const std::optional<stored_credentials> stored = loaded.value;
-  if (stored->rotation_started_at && !stored->pending) {
+  std::optional<stored_credentials> stored;
+  if (loaded.what == loaded_credentials::kind::loaded) {
+    have_file_ = true;
+    stored = loaded.value;
+  } else {
+    log::info("no credentials.json in state_dir: trying the key the on_rotate program stored (restore_from)",
+              {{"restore_from", cfg_.key_rotation.restore_from}, {"key_id", restored->id}});
+  }
+  if (stored && stored->rotation_started_at && !stored->pending) {
     log::warn(
         "a key rotation was interrupted before the new key's secret was stored; if the service created that "
         "key, "
@@ -127,7 +170,7 @@ boost::asio::awaitable<void> key_manager::start() {
   std::optional<key_candidate> chosen;
   bool settled = false;
   // A named vector: GCC 12 mishandles a temporary range that lives across co_await.
-  const std::vector<key_candidate> candidates = startup_candidates(stored, configured);
+  const std::vector<key_candidate> candidates = startup_candidates(stored, restored, configured);
   for (const auto& c : candidates) {
     auto r = co_await verify(c.key);
     if (r.outcome == call_outcome::ok) {
@@ -151,14 +194,22 @@ boost::asio::awaitable<void> key_manager::start() {
   }
   if (!chosen) {
     log::error(
-        "no API key works: the stored and the configured keys were refused; put a fresh key in the "
+        "no API key works: the stored, restored and configured keys were refused; put a fresh key in the "
         "configuration",
         {{"credentials_file", store_.path().string()}});
-    creds_ = *stored;
+    if (stored) creds_ = *stored;
     if (creds_.current) use(*creds_.current);
     co_return;
   }
-  creds_ = settled ? adopt_key(stored, *chosen) : *stored;
+  if (settled) {
+    creds_ = adopt_key(stored, *chosen);
+  } else if (stored) {
+    creds_ = *stored;
+  } else {
+    creds_.current = chosen->key;  // unverified (the service cannot be asked): nothing is written yet
+  }
+  if (settled && chosen->origin == key_origin::pending && !cfg_.key_rotation.on_rotate.empty())
+    creds_.on_rotate_pending = true;  // the switch happened here: the new key is not stored elsewhere yet
   if (settled) {
     if (chosen->origin == key_origin::pending) {
       log::info("finished a key rotation that a restart interrupted: switched to the new key",
@@ -166,11 +217,16 @@ boost::asio::awaitable<void> key_manager::start() {
     } else if (chosen->origin == key_origin::configured) {
       log::warn("the stored API key was refused and the configured key works: using the configured key",
                 {{"key_id", chosen->key.id}, {"credentials_file", store_.path().string()}});
-    } else if (stored->pending) {
+    } else if (chosen->origin == key_origin::restored) {
+      log::warn(
+          "using the key the on_rotate program stored (key_rotation.restore_from): state_dir had none that "
+          "works",
+          {{"key_id", chosen->key.id}, {"restore_from", cfg_.key_rotation.restore_from}});
+    } else if (stored && stored->pending) {
       log::warn("dropped a pending key that the service refused; keeping the current key",
                 {{"pending_key_id", stored->pending->id}, {"key_id", chosen->key.id}});
     }
-    if (serialize_credentials(creds_) != serialize_credentials(*stored)) save("start-up");
+    if (!stored || serialize_credentials(creds_) != serialize_credentials(*stored)) save("start-up");
   }
   use(chosen->key);
   log::info("using API key", {{"key", to_string(chosen->origin)}, {"key_id", chosen->key.id}});
@@ -238,6 +294,13 @@ void key_manager::adopt_external_change() {
 }
 
 boost::asio::awaitable<rotation_result> key_manager::check(bool forced) {
+  // The whole check, not only the rotation: a rotate-key command beside the daemon must not finish a
+  // pending switch or run the on_rotate program at the same time as the daemon does.
+  rotation_lock lock(cfg_.state_dir);
+  if (!lock.held()) {
+    next_check_ = steady::now() + check_interval(cfg_.source);
+    co_return rotation_result{false, lock.error()};
+  }
   adopt_external_change();
   if (creds_.pending) {
     auto r = co_await switch_to_pending();
@@ -285,12 +348,15 @@ boost::asio::awaitable<rotation_result> key_manager::check(bool forced) {
     }
   }
 
+  // Retried at every check until it succeeds; until then the previous key is the copy outside state_dir.
+  const bool stored_elsewhere = co_await run_on_rotate();
   if (creds_.previous) {
     const bool listed_previous = std::find(ids.begin(), ids.end(), creds_.previous->id) != ids.end();
     if (!listed_previous) {
       creds_.previous.reset();  // expired or deleted already
       save("forget the expired previous key");
-    } else if (cfg_.key_rotation.expire_previous == config::key_rotation_config::expire_mode::after_verify) {
+    } else if (stored_elsewhere &&
+               cfg_.key_rotation.expire_previous == config::key_rotation_config::expire_mode::after_verify) {
       co_await remove_previous();
     }
   }
@@ -342,6 +408,8 @@ boost::asio::awaitable<rotation_result> key_manager::switch_to_pending() {
   creds_.current = pending;
   creds_.pending.reset();
   creds_.rotation_started_at.reset();
+  // Recorded with the switch itself, so that a crash before the program succeeded runs it after the restart.
+  creds_.on_rotate_pending = !cfg_.key_rotation.on_rotate.empty();
   // If this write fails, the file still names the new key as pending: a restart verifies and promotes it.
   const bool saved = save("switch to the new key");
   use(pending);
@@ -350,20 +418,80 @@ boost::asio::awaitable<rotation_result> key_manager::switch_to_pending() {
             {{"key_id", pending.id}, {"previous_key_id", creds_.previous ? creds_.previous->id : ""}});
   facts_ = key_facts{true, pending.issued_at, std::nullopt};
   blocked_ = false;
-  if (saved && creds_.previous &&
+  // Named locals: GCC 12 mishandles co_await inside a conditional expression.
+  bool stored_elsewhere = false;
+  if (saved) stored_elsewhere = co_await run_on_rotate();
+  if (stored_elsewhere && creds_.previous &&
       cfg_.key_rotation.expire_previous == config::key_rotation_config::expire_mode::after_verify) {
     co_await remove_previous();
   }
   next_check_ = steady::now() + check_interval(cfg_.source);
+  if (saved && !stored_elsewhere)
+    co_return rotation_result{false, "rotated to key " + pending.id + ", but " + on_rotate_problem_};
   co_return rotation_result{true, "rotated to key " + pending.id};
 }
 
-boost::asio::awaitable<rotation_result> key_manager::rotate(const rotation_decision& decision) {
-  rotation_lock lock(cfg_.state_dir);
-  if (!lock.held()) {
-    next_check_ = steady::now() + check_interval(cfg_.source);
-    co_return rotation_result{false, lock.error()};
+std::vector<std::string> key_manager::known_secrets() const {
+  std::vector<std::string> out{cfg_.source.key_secret.value};
+  for (const auto* k : {&creds_.current, &creds_.previous, &creds_.pending})
+    if (*k) out.push_back((*k)->secret);
+  for (const auto& sink : cfg_.sinks) {
+    if (const auto* es = std::get_if<config::elasticsearch_sink_config>(&sink.settings)) {
+      out.push_back(es->api_key.value);
+      out.push_back(es->password.value);
+      out.push_back(es->bearer_token.value);
+    }
   }
+  return out;
+}
+
+boost::asio::awaitable<bool> key_manager::run_on_rotate() {
+  if (!creds_.on_rotate_pending || !creds_.current) co_return true;
+  const auto& argv = cfg_.key_rotation.on_rotate;
+  const key_record key = *creds_.current;
+  const std::string previous_id = creds_.previous ? creds_.previous->id : "";
+  if (argv.empty()) {
+    log::warn(
+        "key_rotation.on_rotate was removed from the configuration: the current key is kept in state_dir only",
+              {{"key_id", key.id}});
+    creds_.on_rotate_pending = false;
+    save("on_rotate is no longer configured");
+    on_rotate_problem_.clear();
+    co_return true;
+  }
+  log::info("running key_rotation.on_rotate with the new key", {{"program", argv[0]}, {"key_id", key.id}});
+  const std::string input =
+      hook_input_json({key.id, key.secret, cfg_.source.team, cfg_.source.service_user, previous_id});
+  const std::vector<std::string> env = hook_environment(process_environment_entries(), known_secrets());
+  const auto timeout = cfg_.key_rotation.on_rotate_timeout;
+  const child_result r = co_await hook_.run(argv, env, input, timeout);
+  if (!r.ok()) {
+    ++on_rotate_failures_;
+    const std::string how = describe(r, timeout);
+    on_rotate_problem_ = fmt::format(
+        "key_rotation.on_rotate ({}) {} for key {}; the previous key {} is kept (valid until it expires) and "
+        "the program runs again at the next key check",
+        argv[0], how, key.id, previous_id.empty() ? "(none)" : previous_id);
+    log::error("the on_rotate program failed: the previous API key is not deleted",
+               {{"program", argv[0]},
+                {"result", how},
+                {"key_id", key.id},
+                {"previous_key_id", previous_id},
+                {"stopping", stop_.stopping()}});
+    co_return false;
+  }
+  crash_point("after_on_rotate");
+  creds_.on_rotate_pending = false;
+  // If this write fails the flag stays on disk and the program runs again after a restart: harmless, the
+  // contract asks for a program that can store the same key twice.
+  save("note that on_rotate stored the new key");
+  on_rotate_problem_.clear();
+  log::info("the on_rotate program stored the new key", {{"program", argv[0]}, {"key_id", key.id}});
+  co_return true;
+}
+
+boost::asio::awaitable<rotation_result> key_manager::rotate(const rotation_decision& decision) {
+  // check() holds the rotation lock.
   log::info("rotating the API key", {{"reason", to_string(decision.reason)},
                                      {"why", decision.why},
                                      {"key_id", creds_.current ? creds_.current->id : ""}});

@@ -4,6 +4,7 @@
 #include "config/config.hpp"
 #include "daemon/http/client.hpp"
 #include "daemon/keys/credentials_store.hpp"
+#include "daemon/keys/hook_process.hpp"
 #include "daemon/keys/key_api.hpp"
 #include "daemon/keys/rotation_policy.hpp"
 #include "daemon/retry/backoff.hpp"
@@ -14,8 +15,10 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sf::keys {
 
@@ -45,6 +48,10 @@ class key_manager {
 
   const stored_credentials& credentials() const { return creds_; }
 
+  // key_rotation.on_rotate: how often it failed since start, and why it fails now ("" once it succeeded).
+  std::uint64_t on_rotate_failures() const { return on_rotate_failures_; }
+  const std::string& on_rotate_problem() const { return on_rotate_problem_; }
+
  private:
   using steady = std::chrono::steady_clock;
 
@@ -53,6 +60,9 @@ class key_manager {
   boost::asio::awaitable<call_result> verify(const key_record& key);
   boost::asio::awaitable<rotation_result> switch_to_pending();
   boost::asio::awaitable<void> remove_previous();
+  boost::asio::awaitable<bool> run_on_rotate();
+  std::vector<std::string> known_secrets() const;
+  std::optional<key_record> read_restored_key() const;
   void use(const key_record& key);
   void note_date(const call_result& r);
   sys_time server_now() const;
@@ -80,6 +90,9 @@ class key_manager {
   steady::time_point next_check_{};
   retry::backoff backoff_;
   std::string unknown_keys_logged_;
+  hook_process hook_;
+  std::uint64_t on_rotate_failures_ = 0;
+  std::string on_rotate_problem_;
 };
 
 }  // namespace sf::keys

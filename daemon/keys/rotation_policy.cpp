@@ -49,6 +49,8 @@ const char* to_string(key_origin o) {
       return "pending";
     case key_origin::stored:
       return "stored";
+    case key_origin::restored:
+      return "restored";
     default:
       return "configured";
   }
@@ -85,13 +87,18 @@ bool warning_due(const warning_plan& plan, std::optional<duration> since_last) {
 }
 
 std::vector<key_candidate> startup_candidates(const std::optional<stored_credentials>& stored,
+                                              const std::optional<key_record>& restored,
                                               const key_record& configured) {
   std::vector<key_candidate> out;
-  if (stored && stored->pending) out.push_back({key_origin::pending, *stored->pending});
-  if (stored && stored->current) out.push_back({key_origin::stored, *stored->current});
-  const bool already =
-      std::any_of(out.begin(), out.end(), [&](const key_candidate& c) { return c.key.id == configured.id; });
-  if (!already && !configured.id.empty()) out.push_back({key_origin::configured, configured});
+  auto add = [&](key_origin origin, const key_record& k) {
+    const bool already =
+        std::any_of(out.begin(), out.end(), [&](const key_candidate& c) { return c.key.id == k.id; });
+    if (!already && !k.id.empty()) out.push_back({origin, k});
+  };
+  if (stored && stored->pending) add(key_origin::pending, *stored->pending);
+  if (stored && stored->current) add(key_origin::stored, *stored->current);
+  if (restored) add(key_origin::restored, *restored);
+  add(key_origin::configured, configured);
   return out;
 }
 
@@ -108,6 +115,7 @@ stored_credentials adopt_key(const std::optional<stored_credentials>& stored, co
     case key_origin::stored:
       next.pending.reset();  // refused or never verified: our current key still works
       break;
+    case key_origin::restored:
     case key_origin::configured:
       next.current = winner.key;
       next.previous.reset();  // the refused stored key is of no further use

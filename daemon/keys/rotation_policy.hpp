@@ -27,6 +27,9 @@ struct stored_credentials {
   // Set just before a key is created and cleared once it is stored or the attempt is over: if it is still
   // set at start-up with no pending key, a crash may have left a key whose secret was never stored.
   std::optional<sys_time> rotation_started_at;
+  // Set with the switch to a new key when key_rotation.on_rotate is configured, cleared once the program
+  // succeeded: while set, the previous key is not deleted and the program is run again (after a restart too).
+  bool on_rotate_pending = false;
 };
 
 // What the key list says about our key.
@@ -65,7 +68,7 @@ warning_plan expiry_warning(bool rotation_blocked, std::optional<duration> time_
 // Whether a warning of `plan` is due, `since_last` after the previous one (nullopt: none given yet).
 bool warning_due(const warning_plan& plan, std::optional<duration> since_last);
 
-enum class key_origin { pending, stored, configured };
+enum class key_origin { pending, stored, restored, configured };
 const char* to_string(key_origin o);
 
 struct key_candidate {
@@ -74,13 +77,16 @@ struct key_candidate {
 };
 
 // The keys to try at start-up, in order: a pending key (a crash interrupted a rotation after storing it),
-// the stored current key, then the configured key when it differs (it only bootstraps, or is an operator's
-// fresh key after the stored one was refused).
+// the stored current key, the restored key (the copy the on_rotate program stored outside state_dir and
+// key_rotation.restore_from reads back: what survives a lost volume), then the configured key (it only
+// bootstraps, or is an operator's fresh key after the stored one was refused). Each id is tried once.
 std::vector<key_candidate> startup_candidates(const std::optional<stored_credentials>& stored,
+                                              const std::optional<key_record>& restored,
                                               const key_record& configured);
 
 // The stored state once `winner` is known to work: a pending key is promoted (the old current becomes
-// previous), a refused pending key is dropped, the configured key replaces a refused stored one.
+// previous), a refused pending key is dropped, the restored or configured key replaces a refused or lost
+// stored one.
 stored_credentials adopt_key(const std::optional<stored_credentials>& stored, const key_candidate& winner);
 
 // Ids in `listed` that are none of ours: another administrator's key, or one a crash left behind.

@@ -197,6 +197,8 @@ readiness check_ready(const telemetry& t, steady_time now, std::chrono::millisec
   if (t.stopping) return {false, "shutting down"};
   if (!t.source_problem.empty()) return {false, t.source_problem};
   if (!t.authenticated_at) return {false, "not authenticated to the ScaleFT API yet"};
+  // Forwarding goes on, but the key that would survive a lost state volume is the old one, dying in 48 h.
+  if (!t.on_rotate_problem.empty()) return {false, t.on_rotate_problem};
   // Before the first page the start of the process is the reference: a fresh daemon gets one window.
   const steady_time source_ref = t.last_source_progress.value_or(t.started_at);
   if (now - source_ref > window)

@@ -65,7 +65,9 @@ struct telemetry {
   std::string key_id;
   std::optional<sys_time> key_issued_at;
   std::optional<sys_time> key_expires_at;
-  std::map<std::string, std::uint64_t> rotations = {{"success", 0}, {"failure", 0}};
+  std::map<std::string, std::uint64_t> rotations = {{"success", 0}, {"failure", 0}, {"on_rotate_failed", 0}};
+  // key_rotation.on_rotate failed and has not succeeded since: /readyz says so.
+  std::string on_rotate_problem;
 
   // Memory held between source and sinks.
   std::uint64_t buffered_events = 0;
@@ -93,8 +95,9 @@ struct readiness {
   std::string json() const;  // {"ready":..,"reason":..}
 };
 
-// Ready when authenticated, the source made progress within `window`, and every sink that has pages waiting
-// delivered one within `window` (a sink with nothing to do is not stalled).
+// Ready when authenticated, the on_rotate program (if any) stored the current key, the source made progress
+// within `window`, and every sink that has pages waiting delivered one within `window` (a sink with nothing
+// to do is not stalled).
 readiness check_ready(const telemetry& t, steady_time now, std::chrono::milliseconds window);
 
 // One line for systemd's STATUS=: what the daemon is doing, for `systemctl status`.

@@ -32,7 +32,7 @@ std::string all_errors(const load_result& r) {
 TEST(HttpConfig, LoopbackDefaultAndFiveMinuteWindow) {
   auto r = load(file_with(""));
   ASSERT_TRUE(r.config) << all_errors(r);
-  EXPECT_EQ(r.config->http.listen, "127.0.0.1:9464");
+  EXPECT_EQ(r.config->http.listen, "127.0.0.1:8464");
   EXPECT_EQ(r.config->http.ready_window, 5min);
 }
 

@@ -1,5 +1,5 @@
-"""Deployment files: the Kubernetes configuration passes check-config and its probes match it (the systemd
-units: test_systemd.py), the index template maps every field of the golden documents with a compatible type."""
+"""Deployment files: the index template maps every field of the golden documents with a compatible type.
+(systemd units: test_systemd.py; container: test_container.py; Kubernetes: test_kubernetes.py.)"""
 import glob
 import ipaddress
 import json
@@ -15,86 +15,6 @@ import yaml
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 DEPLOY = os.path.join(ROOT, "deploy")
 FORWARDER = os.environ.get("SF_FORWARDER", "")
-
-
-def duration_seconds(text):
-    m = re.fullmatch(r"(\d+)(ms|s|m|h|d)", text)
-    return int(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
-
-
-class Kubernetes(unittest.TestCase):
-    def docs(self, overlay):
-        out = []
-        for d in (os.path.join(DEPLOY, "kubernetes", "base"), os.path.join(DEPLOY, "kubernetes", overlay)):
-            with open(os.path.join(d, "kustomization.yaml")) as f:
-                k = yaml.safe_load(f)
-            for r in k["resources"]:
-                p = os.path.join(d, r)
-                if os.path.isfile(p):
-                    with open(p) as f:
-                        out.extend(doc for doc in yaml.safe_load_all(f) if doc)
-        return out
-
-    def check_overlay(self, overlay):
-        docs = self.docs(overlay)
-        kinds = {d["kind"]: d for d in docs}
-        config_text = kinds["ConfigMap"]["data"]["forwarder.yaml"]
-        config = yaml.safe_load(config_text)
-        deployment = kinds["Deployment"]
-        spec = deployment["spec"]
-        self.assertEqual(spec["replicas"], 1)
-        self.assertEqual(spec["strategy"]["type"], "Recreate")
-        pod = spec["template"]["spec"]
-        fwd = [c for c in pod["containers"] if c["name"] == "scaleft-forwarder"][0]
-        # Probes: the port the configuration listens on, the paths the daemon serves.
-        listen_port = int(config["http"]["listen"].rsplit(":", 1)[1])
-        host = config["http"]["listen"].rsplit(":", 1)[0]
-        self.assertFalse(ipaddress.ip_address(host).is_loopback, "the kubelet probes the pod IP, not loopback")
-        ports = {p["name"]: p["containerPort"] for p in fwd["ports"]}
-        for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
-            get = fwd[probe]["httpGet"]
-            self.assertEqual(get["path"], path)
-            port = ports[get["port"]] if isinstance(get["port"], str) else get["port"]
-            self.assertEqual(port, listen_port)
-        # Shutdown: the pod is given more than the forwarder's grace.
-        self.assertGreater(pod["terminationGracePeriodSeconds"], duration_seconds(config["shutdown_grace"]))
-        sc = fwd["securityContext"]
-        self.assertTrue(sc["runAsNonRoot"])
-        self.assertTrue(sc["readOnlyRootFilesystem"])
-        self.assertFalse(sc["allowPrivilegeEscalation"])
-        self.assertEqual(sc["capabilities"]["drop"], ["ALL"])
-        self.assertIn("limits", fwd["resources"])
-        # state_dir is the PersistentVolumeClaim; secrets come from the Secret's keys.
-        mounts = {m["mountPath"]: m["name"] for m in fwd["volumeMounts"]}
-        volumes = {v["name"]: v for v in pod["volumes"]}
-        self.assertIn("persistentVolumeClaim", volumes[mounts[config["state_dir"]]])
-        self.assertEqual(volumes[mounts[config["state_dir"]]]["persistentVolumeClaim"]["claimName"],
-                         kinds["PersistentVolumeClaim"]["metadata"]["name"])
-        secret_dir = [p for p, n in mounts.items() if "secret" in volumes[n]][0]
-        secret_keys = set(kinds["Secret"]["stringData"])
-        # check-config on the configuration, with the secret files where the pod would see them.
-        tmp = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, tmp)
-        for key in secret_keys:
-            with open(os.path.join(tmp, key), "w") as f:
-                f.write("placeholder-secret\n")
-        referenced = re.findall(re.escape(secret_dir) + r"/([\w.-]+)", config_text)
-        self.assertTrue(referenced)
-        self.assertTrue(set(referenced) <= secret_keys, referenced)
-        path = os.path.join(tmp, "forwarder.yaml")
-        with open(path, "w") as f:
-            f.write(config_text.replace(secret_dir, tmp))
-        r = subprocess.run([FORWARDER, "check-config", "--config", path], capture_output=True, text=True, timeout=30)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-
-    def test_standalone(self):
-        self.check_overlay("standalone")
-
-    def test_sidecar(self):
-        docs = self.docs("sidecar")
-        pod = [d for d in docs if d["kind"] == "Deployment"][0]["spec"]["template"]["spec"]
-        self.assertGreaterEqual(len(pod["containers"]), 2)  # beside another workload
-        self.check_overlay("sidecar")
 
 
 # Elasticsearch types a JSON value may be stored in.

@@ -30,6 +30,22 @@ TEST(Credentials, RoundTripKeepsEveryKeyAndTime) {
   EXPECT_EQ(back->rotation_started_at, t0 + std::chrono::seconds(5));
 }
 
+TEST(Credentials, TheOnRotateFlagRoundTripsAndIsFalseInOlderFiles) {
+  stored_credentials c;
+  c.current = key_record{"id-cur", "s1", t0};
+  c.on_rotate_pending = true;
+  std::string why;
+  auto back = parse_credentials(serialize_credentials(c), why);
+  ASSERT_TRUE(back) << why;
+  EXPECT_TRUE(back->on_rotate_pending);
+  auto old = parse_credentials("{\"version\": 1, \"current\": {\"id\": \"a\", \"secret\": \"b\"}}", why);
+  ASSERT_TRUE(old) << why;
+  EXPECT_FALSE(old->on_rotate_pending);
+  EXPECT_FALSE(parse_credentials(
+      "{\"version\": 1, \"current\": {\"id\": \"a\", \"secret\": \"b\"}, \"on_rotate_pending\": 1}", why));
+  EXPECT_EQ(why, "on_rotate_pending is not true or false");
+}
+
 TEST(Credentials, EditedFilesAreRefusedWithAReason) {
   std::string why;
   EXPECT_FALSE(parse_credentials("{\"version\": 2, \"current\": null}", why));

@@ -67,7 +67,7 @@ key_record rec(std::string id) {
 }
 
 TEST(StartupCandidates, ConfiguredOnlyWithoutAFile) {
-  auto c = startup_candidates(std::nullopt, rec("cfg"));
+  auto c = startup_candidates(std::nullopt, std::nullopt, rec("cfg"));
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0].origin, key_origin::configured);
 }
@@ -76,13 +76,37 @@ TEST(StartupCandidates, PendingThenStoredThenADifferentConfiguredKey) {
   stored_credentials s;
   s.current = rec("cur");
   s.pending = rec("new");
-  auto c = startup_candidates(s, rec("cfg"));
+  auto c = startup_candidates(s, std::nullopt, rec("cfg"));
   ASSERT_EQ(c.size(), 3u);
   EXPECT_EQ(c[0].key.id, "new");
   EXPECT_EQ(c[1].key.id, "cur");
   EXPECT_EQ(c[2].key.id, "cfg");
   // The configured key that is also the stored one is tried once.
-  EXPECT_EQ(startup_candidates(s, rec("cur")).size(), 2u);
+  EXPECT_EQ(startup_candidates(s, std::nullopt, rec("cur")).size(), 2u);
+}
+
+TEST(StartupCandidates, TheRestoredKeyComesAfterStateDirAndBeforeTheConfiguredKey) {
+  // A lost volume: only the copy the on_rotate program stored, and the (deleted) bootstrap key.
+  auto lost = startup_candidates(std::nullopt, rec("rot"), rec("cfg"));
+  ASSERT_EQ(lost.size(), 2u);
+  EXPECT_EQ(lost[0].origin, key_origin::restored);
+  EXPECT_EQ(lost[0].key.id, "rot");
+  EXPECT_EQ(lost[1].origin, key_origin::configured);
+  stored_credentials s;
+  s.current = rec("cur");
+  auto kept = startup_candidates(s, rec("rot"), rec("cfg"));
+  ASSERT_EQ(kept.size(), 3u);
+  EXPECT_EQ(kept[0].key.id, "cur");
+  EXPECT_EQ(kept[1].key.id, "rot");
+  // The usual case: the restored copy is the stored key itself; it is tried once.
+  EXPECT_EQ(startup_candidates(s, rec("cur"), rec("cfg")).size(), 2u);
+}
+
+TEST(AdoptKey, ARestoredKeyBecomesCurrent) {
+  auto n = adopt_key(std::nullopt, {key_origin::restored, rec("rot")});
+  EXPECT_EQ(n.current->id, "rot");
+  EXPECT_FALSE(n.previous);
+  EXPECT_FALSE(n.on_rotate_pending);
 }
 
 TEST(AdoptKey, PendingIsPromotedAndTheOldKeyKeptAsPrevious) {

@@ -1,22 +1,33 @@
 """End to end: rotation of the service user's API key against scaleft-sim, with its clock moved forward."""
 import json
 import os
+import re
+import shutil
 import signal
 import sys
 import time
 import unittest
+import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+sys.path.insert(0, os.path.join(HERE, "..", "ops"))
 from harness import ForwarderTest, Process, ScaleftSim, FORWARDER, ndjson_ids, wait_until, write_config  # noqa: E402
+from test_ops_e2e import get, port_from_log  # noqa: E402
 
 DAY = 86400
 # The steps of the rotation where SF_TEST_CRASH_AT can kill the forwarder (daemon/keys/crash_point.hpp).
 CRASH_STEPS = ["before_create", "after_create", "after_persist", "after_verify", "after_switch",
                "after_delete_previous"]
+# With key_rotation.on_rotate, one more: the program succeeded, the forwarder has not recorded it yet.
+HOOK_CRASH_STEPS = CRASH_STEPS[:5] + ["after_on_rotate"] + CRASH_STEPS[5:]
+HOOK = os.path.join(HERE, "store_key_hook.py")
 
 
-class KeyRotationTest(ForwarderTest):
+class RotationCase(ForwarderTest):
+    """A simulator with a service user allowed to manage its keys, a file sink, and what the checks read."""
+
     def setUp(self):
         super().setUp()
         self.out = os.path.join(self.tmp, "out", "audit.ndjson")
@@ -30,10 +41,23 @@ class KeyRotationTest(ForwarderTest):
         self.processes.append(sim)
         return sim
 
-    def configure(self, sim, expire_previous="after_verify"):
+    def start_sim_in(self, workdir):
+        """A fresh simulator, state_dir, sink and configuration in `workdir` (one per crash step)."""
+        os.makedirs(workdir)
+        self.state_dir = os.path.join(workdir, "state")
+        self.creds_path = os.path.join(self.state_dir, "credentials.json")
+        self.out = os.path.join(workdir, "audit.ndjson")
+        self.config_path = os.path.join(workdir, "forwarder.yaml")
+        return self.start_sim(workdir=workdir)  # its own port file and credentials
+
+    def configure(self, sim, expire_previous="after_verify", hook_dir=None, hook_timeout="10s", listen=""):
         sinks = f"  - name: archive\n    type: file\n    path: {self.out}\n"
-        extra = (f"key_rotation:\n  enabled: true\n  max_age: 7d\n  expire_previous: {expire_previous}\n"
-                 "http:\n  listen: \"\"\n")
+        extra = f"key_rotation:\n  enabled: true\n  max_age: 7d\n  expire_previous: {expire_previous}\n"
+        if hook_dir:
+            os.makedirs(hook_dir, exist_ok=True)
+            extra += (f"  on_rotate: [/usr/bin/python3, {HOOK}, {hook_dir}]\n  on_rotate_timeout: {hook_timeout}\n"
+                      f"  restore_from: {hook_dir}\n")
+        extra += f"http:\n  listen: \"{listen}\"\n  ready_window: 1m\n"
         write_config(self.config_path, sim, self.state_dir, sinks, extra=extra)
 
     def start(self, name="forwarder", env_extra=None):
@@ -91,7 +115,69 @@ class KeyRotationTest(ForwarderTest):
                 pass
         return out
 
-    # ---- the tests ----
+    # ---- on_rotate helpers ----
+
+    def authenticates(self, sim, key_id, secret):
+        """True when the service mints a token for this key (the key exists, is not deleted, not expired)."""
+        body = json.dumps({"key_id": key_id, "key_secret": secret}).encode()
+        req = urllib.request.Request(sim.url + "/v1/teams/acme/service_token", data=body,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status == 200
+        except urllib.error.HTTPError:
+            return False
+
+    def configured_key(self, sim):
+        with open(sim.key_secret_file()) as f:
+            return sim.key_id(), f.read().strip()
+
+    def hook_key(self, hook_dir):
+        try:
+            with open(os.path.join(hook_dir, "key_id")) as f:
+                key_id = f.read()
+            with open(os.path.join(hook_dir, "key_secret")) as f:
+                return key_id, f.read()
+        except FileNotFoundError:
+            return None
+
+    def outside_key(self, sim, hook_dir):
+        """What survives a lost volume: the hook's copy, or else the bootstrap key in the configuration."""
+        return self.hook_key(hook_dir) or self.configured_key(sim)
+
+    def state_keys(self, sim):
+        s = self.stored()
+        if not s:
+            return [self.configured_key(sim)]
+        return [(k["id"], k["secret"]) for k in (s["pending"], s["current"]) if k]
+
+    def assert_a_working_key_everywhere(self, sim, hook_dir, when):
+        self.assertTrue(self.authenticates(sim, *self.outside_key(sim, hook_dir)),
+                        f"{when}: the key outside state_dir does not work")
+        self.assertTrue(any(self.authenticates(sim, *k) for k in self.state_keys(sim)),
+                        f"{when}: no key in state_dir works")
+
+    def hook_calls(self, hook_dir):
+        try:
+            with open(os.path.join(hook_dir, "calls.jsonl")) as f:
+                return [json.loads(line) for line in f]
+        except FileNotFoundError:
+            return []
+
+    def set_hook_mode(self, hook_dir, mode):
+        with open(os.path.join(hook_dir, "mode"), "w") as f:
+            f.write(mode)
+
+    def wait_hook_holds_current(self, sim, hook_dir, timeout=30):
+        def done():
+            s, k = self.stored(), self.hook_key(hook_dir)
+            return s and k and not s["pending"] and s["current"]["id"] == k[0] and not s["on_rotate_pending"]
+        wait_until(done, timeout, "the hook's copy to be the current key", interval=0.1)
+        return self.stored()
+
+
+
+class KeyRotationTest(RotationCase):
 
     def test_rotation_at_max_age_deletes_the_previous_key(self):
         sim = self.start_sim()
@@ -214,13 +300,7 @@ class KeyRotationTest(ForwarderTest):
                 self.crash_and_recover(step)
 
     def crash_and_recover(self, step):
-        workdir = os.path.join(self.tmp, step)
-        os.makedirs(workdir)
-        self.state_dir = os.path.join(workdir, "state")
-        self.creds_path = os.path.join(self.state_dir, "credentials.json")
-        self.out = os.path.join(workdir, "audit.ndjson")
-        self.config_path = os.path.join(workdir, "forwarder.yaml")
-        sim = self.start_sim(workdir=workdir)  # its own port file and credentials
+        sim = self.start_sim_in(os.path.join(self.tmp, step))
         initial = sim.key_id()
         self.configure(sim)
         fwd = self.start(name=f"{step}-1", env_extra={"SF_TEST_CRASH_AT": step})
@@ -242,6 +322,172 @@ class KeyRotationTest(ForwarderTest):
         self.check_alive_after_two_days(sim, fwd2)
         # Nothing lost: every event the service holds is in the sink.
         self.assertEqual(set(sim.event_ids()) - set(ndjson_ids(self.out)), set())
+        fwd2.signal(signal.SIGTERM)
+        self.assertEqual(fwd2.wait(30), 0)
+        sim.close()
+
+
+class OnRotateTest(RotationCase):
+    """key_rotation.on_rotate: the new key is stored outside state_dir before the previous one is deleted."""
+
+    def setUp(self):
+        super().setUp()
+        self.hook_dir = os.path.join(self.tmp, "hook")
+
+    def test_the_key_is_stored_before_the_previous_is_deleted_and_survives_a_lost_volume(self):
+        sim = self.start_sim()
+        initial, initial_secret = self.configured_key(sim)
+        self.configure(sim, hook_dir=self.hook_dir)
+        # A variable holding a forwarder secret must not reach the hook; an unrelated one must.
+        fwd = self.start(env_extra={"SF_COPY_OF_THE_KEY": "x" + initial_secret, "HOOK_SEES_THIS": "1"})
+        self.wait_all_events(sim)
+        self.advance(sim, 8 * DAY)
+        s = self.wait_hook_holds_current(sim, self.hook_dir)
+        wait_until(lambda: self.sim_keys(sim)[initial]["deleted"], 20, "the previous key deleted")
+        new_id, new_secret = s["current"]["id"], s["current"]["secret"]
+        self.assertTrue(self.authenticates(sim, *self.hook_key(self.hook_dir)))
+        # Order in the log: verified and switched, then the hook, then the delete.
+        msgs = [r.get("msg") for r in self.log_lines(fwd)]
+        order = [msgs.index("switched every request to the new API key"),
+                 msgs.index("the on_rotate program stored the new key"),
+                 msgs.index("deleted the previous API key")]
+        self.assertEqual(order, sorted(order), msgs)
+        # The secret: on stdin only, never in argv (/proc/<pid>/cmdline), the environment or the log.
+        calls = self.hook_calls(self.hook_dir)
+        self.assertEqual(len(calls), 1)
+        call = calls[0]
+        self.assertEqual(call["input_keys"], ["key_id", "key_secret", "previous_key_id", "service_user", "team"])
+        for secret in (new_secret, initial_secret):
+            self.assertNotIn(secret, call["cmdline"])
+            self.assertNotIn(secret, json.dumps(call["environ"]))
+            self.assertNotIn(secret, fwd.output())
+        self.assertNotIn("SF_COPY_OF_THE_KEY", call["environ"])
+        self.assertEqual(call["environ"].get("HOOK_SEES_THIS"), "1")
+        self.assertEqual(call["fds"][:3], [0, 1, 2])
+        self.assertLessEqual(len(call["fds"]), 4, f"descriptors leaked into the hook: {call['fds']}")
+
+        # The volume is lost: a new pod starts with an empty state_dir and the (deleted) bootstrap key.
+        fwd.signal(signal.SIGTERM)
+        self.assertEqual(fwd.wait(30), 0)
+        self.assertFalse(self.authenticates(sim, initial, initial_secret))
+        shutil.rmtree(self.state_dir)
+        os.unlink(self.out)
+        fwd2 = self.start(name="after-lost-volume")
+        self.wait_all_events(sim)
+        self.assertIn("using the key the on_rotate program stored", fwd2.output())
+        self.assertEqual(self.stored()["current"]["id"], new_id)
+        sim.add_events(100)
+        self.wait_all_events(sim)
+
+    def test_the_rotate_key_command_runs_the_hook_and_fails_when_it_fails(self):
+        sim = self.start_sim()
+        initial, initial_secret = self.configured_key(sim)
+        self.configure(sim, hook_dir=self.hook_dir)
+        self.set_hook_mode(self.hook_dir, "fail")
+        r = self.run_forwarder_cmd("rotate-key", "--config", self.config_path)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("on_rotate", r.stderr)
+        self.assertTrue(self.authenticates(sim, initial, initial_secret), "the previous key is kept")
+        self.assertTrue(self.stored()["on_rotate_pending"])
+        # The next run (here: another rotate-key) runs the hook first, then rotates again.
+        self.set_hook_mode(self.hook_dir, "ok")
+        r = self.run_forwarder_cmd("rotate-key", "--config", self.config_path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        s = self.wait_hook_holds_current(sim, self.hook_dir, timeout=5)
+        self.assertTrue(self.authenticates(sim, *self.hook_key(self.hook_dir)))
+        self.assertTrue(self.sim_keys(sim)[initial]["deleted"])
+        self.assertNotIn(s["current"]["secret"], r.stdout + r.stderr)
+
+    def test_a_failing_hook_keeps_the_previous_key_and_is_retried(self):
+        sim = self.start_sim()
+        initial, initial_secret = self.configured_key(sim)
+        self.configure(sim, hook_dir=self.hook_dir, listen="127.0.0.1:0")
+        self.set_hook_mode(self.hook_dir, "fail")
+        fwd = self.start()
+        port = wait_until(lambda: port_from_log(fwd), 20, "the endpoint to listen")
+        self.wait_all_events(sim)
+        self.advance(sim, 8 * DAY)
+        wait_until(lambda: "the on_rotate program failed" in fwd.output(), 30, "the hook failure logged")
+        failure = [r for r in self.log_lines(fwd) if r.get("msg", "").startswith("the on_rotate program failed")][0]
+        self.assertEqual(failure["level"], "error")
+        self.assertEqual(failure["program"], "/usr/bin/python3")
+        self.assertEqual(failure["result"], "exited with status 3")
+        s = self.stored()
+        self.assertTrue(s["on_rotate_pending"], "credentials.json records that the hook has not succeeded")
+        self.assertEqual(s["previous"]["id"], initial)
+        # /readyz reads the telemetry the forward loop refreshes at each page (every poll interval).
+        status, body = wait_until(lambda: (lambda r: r if r[0] == 503 else None)(get(port, "/readyz")), 10,
+                                  "/readyz to report the failure")
+        self.assertIn("on_rotate", json.loads(body)["reason"])
+        self.assertIn(initial, json.loads(body)["reason"], "the kept previous key is named")
+        _, metrics = get(port, "/metrics")
+        failed = re.search(r'scaleft_forwarder_key_rotations_total\{outcome="on_rotate_failed"\} (\d+)', metrics)
+        self.assertTrue(failed and int(failed.group(1)) >= 1, metrics)
+        # Retried at the next checks (10 poll intervals apart); the previous key stays.
+        wait_until(lambda: len(self.hook_calls(self.hook_dir)) >= 3, 30, "the hook retried")
+        self.assertFalse(self.sim_keys(sim)[initial]["deleted"])
+        self.assertTrue(self.authenticates(sim, initial, initial_secret), "the previous key still works")
+        # A restart retries too (the pending flag is on disk).
+        fwd.kill9()
+        calls = len(self.hook_calls(self.hook_dir))
+        fwd = self.start(name="restarted")
+        wait_until(lambda: len(self.hook_calls(self.hook_dir)) > calls, 30, "the hook retried after a restart")
+        # Fixed: the next try stores the key, then the previous one is deleted and /readyz recovers.
+        self.set_hook_mode(self.hook_dir, "ok")
+        self.wait_hook_holds_current(sim, self.hook_dir)
+        wait_until(lambda: self.sim_keys(sim)[initial]["deleted"], 30, "the previous key deleted")
+        port = wait_until(lambda: port_from_log(fwd), 20, "the endpoint to listen")
+        sim.add_events(10)
+        self.wait_all_events(sim)
+        wait_until(lambda: get(port, "/readyz")[0] == 200, 20, "ready again")
+        self.assertNotIn(self.stored()["current"]["secret"], fwd.output())
+
+    def test_a_hanging_hook_is_killed_at_the_timeout_and_retried(self):
+        sim = self.start_sim()
+        initial, _ = self.configured_key(sim)
+        self.configure(sim, hook_dir=self.hook_dir, hook_timeout="1s")
+        self.set_hook_mode(self.hook_dir, "hang")
+        fwd = self.start()
+        self.wait_all_events(sim)
+        self.advance(sim, 8 * DAY)
+        wait_until(lambda: "timed out after 1s (killed)" in fwd.output(), 30, "the hook timeout")
+        pid = self.hook_calls(self.hook_dir)[0]["pid"]
+        wait_until(lambda: not os.path.exists(f"/proc/{pid}") or " Z " in open(f"/proc/{pid}/stat").read(),
+                   5, "the hanging hook killed")
+        self.assertFalse(self.sim_keys(sim)[initial]["deleted"])
+        self.assertTrue(fwd.alive())
+        sim.add_events(50)
+        self.wait_all_events(sim)  # forwarding went on meanwhile
+        self.set_hook_mode(self.hook_dir, "ok")
+        self.wait_hook_holds_current(sim, self.hook_dir)
+        wait_until(lambda: self.sim_keys(sim)[initial]["deleted"], 30, "the previous key deleted")
+
+    def test_kill9_at_each_step_leaves_a_working_key_inside_and_outside(self):
+        for step in HOOK_CRASH_STEPS:
+            with self.subTest(step=step):
+                self.crash_with_hook(step)
+
+    def crash_with_hook(self, step):
+        workdir = os.path.join(self.tmp, step)
+        hook_dir = os.path.join(workdir, "hook")
+        sim = self.start_sim_in(workdir)
+        initial, _ = self.configured_key(sim)
+        self.configure(sim, hook_dir=hook_dir)
+        fwd = self.start(name=f"{step}-1", env_extra={"SF_TEST_CRASH_AT": step})
+        self.wait_all_events(sim)
+        self.assert_a_working_key_everywhere(sim, hook_dir, "before the rotation")
+        self.advance(sim, 8 * DAY)
+        self.assertEqual(fwd.wait(30), -signal.SIGKILL, f"the forwarder died at {step}")
+        self.assert_a_working_key_everywhere(sim, hook_dir, f"killed at {step}")
+        if step in ("after_on_rotate", "after_delete_previous"):
+            self.assertIsNotNone(self.hook_key(hook_dir), "the hook ran before this step")
+        fwd2 = self.start(name=f"{step}-2")
+        s = self.wait_hook_holds_current(sim, hook_dir)
+        self.assertNotEqual(s["current"]["id"], initial)
+        wait_until(lambda: self.sim_keys(sim)[initial]["deleted"], 30, "the previous key deleted")
+        self.assert_a_working_key_everywhere(sim, hook_dir, f"after the restart from {step}")
+        sim.add_events(100)
+        self.wait_all_events(sim)  # forwarding with the new key (and past start-up, so SIGTERM is handled)
         fwd2.signal(signal.SIGTERM)
         self.assertEqual(fwd2.wait(30), 0)
         sim.close()

@@ -91,6 +91,20 @@ TEST(Readiness, NotReadyUntilAuthenticated) {
   EXPECT_TRUE(check_ready(t, t0 + 2s, 5min).ready);
 }
 
+TEST(Readiness, AFailingOnRotateProgramIsNotReadyAndCounted) {
+  auto t = with_sink("es");
+  t.authenticated_at = t0;
+  t.on_rotate_problem = "key_rotation.on_rotate (/hook) exited with status 3 for key k2";
+  t.rotations["on_rotate_failed"] = 2;
+  auto r = check_ready(t, t0 + 1s, 5min);
+  EXPECT_FALSE(r.ready);
+  EXPECT_THAT(r.json(), HasSubstr("exited with status 3"));
+  EXPECT_THAT(render_prometheus(t, sys_time{}, t0 + 1s),
+              HasSubstr("scaleft_forwarder_key_rotations_total{outcome=\"on_rotate_failed\"} 2\n"));
+  t.on_rotate_problem.clear();
+  EXPECT_TRUE(check_ready(t, t0 + 1s, 5min).ready);
+}
+
 TEST(Readiness, AStalledSourceIsNotReady) {
   auto t = with_sink("es");
   t.authenticated_at = t0;
