@@ -68,6 +68,14 @@ std::size_t skip_value(std::string_view d, std::size_t i) {
 std::size_t event_object_start(std::string_view d) {
   // The renderer writes compact JSON: `{"key":value,"key":value...}` with no whitespace.
   if (d.empty() || d[0] != '{') return std::string_view::npos;
+  // The renderer's own order, `{"@timestamp":"<time>","event":{`: a time has no escapes, so one search finds it.
+  constexpr std::string_view ts_key = R"({"@timestamp":")";
+  constexpr std::string_view event_key = R"(,"event":{)";
+  if (d.substr(0, ts_key.size()) == ts_key) {
+    const auto close = d.find('"', ts_key.size());
+    if (close != std::string_view::npos && d[close - 1] != '\\' && d.substr(close + 1, event_key.size()) == event_key)
+      return close + 1 + event_key.size();
+  }
   std::size_t i = 1;
   while (i < d.size() && d[i] == '"') {
     const std::size_t key_end = skip_string(d, i);

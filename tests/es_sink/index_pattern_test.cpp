@@ -127,6 +127,14 @@ TEST(document_extras, are_spliced_without_reparsing_and_stay_valid_json) {
     EXPECT_FALSE(q.parse(o).get(v)) << o;
     EXPECT_EQ(std::string_view(v["event"]["ingested"]), "2026-01-01T00:00:00.000Z") << o;
   }
+  // The renderer's order (@timestamp, then event) takes the short path, with the same result.
+  const std::string rendered = R"({"@timestamp":"2026-01-01T00:00:00Z","event":{"id":"1"},"x":"\"event\":{"})";
+  EXPECT_EQ(es::event_object_start(rendered), std::string_view(R"({"@timestamp":"2026-01-01T00:00:00Z","event":{)").size());
+  std::string fast;
+  es::append_document(fast, rendered, x);
+  const std::string_view head = R"({"@timestamp":"2026-01-01T00:00:00Z","event":{"ingested":"2026-01-01T00:00:00.000Z","id")";
+  EXPECT_EQ(fast.substr(0, head.size()), head);
+  EXPECT_EQ(fast.size(), es::document_size(rendered, x));
   // Nothing to add: the document as it is.
   std::string plain;
   es::append_document(plain, doc, {});
