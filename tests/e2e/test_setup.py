@@ -4,6 +4,7 @@ import json
 import os
 import socket
 import unittest
+import urllib.parse
 
 from harness import ES_SIM, ForwarderTest, Sim, write_config
 
@@ -53,6 +54,10 @@ class SetupTest(ForwarderTest):
         with open(os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "elasticsearch",
                                "setup-export.json")) as f:
             self.assertEqual(json.load(f), objects)
+        self.assertEqual(json.loads(self.setup("--export", "--sink", "elk").stdout), objects)
+        r = self.setup("--export", "--sink", "nope")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no elasticsearch sink named 'nope'", r.stderr)
         # Without --export the same configuration fails: the cluster cannot be reached.
         r = self.setup()
         self.assertEqual(r.returncode, 1)
@@ -85,9 +90,9 @@ class SetupTest(ForwarderTest):
         props = list(mapping.values())[0]["mappings"]["properties"]
         self.assertEqual(props["scaleft"]["properties"]["details"]["type"], "flattened")
         self.assertEqual(props["event"]["properties"]["ingested"]["type"], "date")
-        backing = list(mapping.keys())[0]
-        doc_id = es.get(f"/_sim/ids?index={backing}").decode().split()[0]
-        doc = json.loads(es.get(f"/_sim/doc?index={backing}&id={doc_id}"))
+        stream = "logs-scaleft.audit-default"
+        doc_id = es.get(f"/_sim/ids?index={stream}").decode().split()[0]
+        doc = json.loads(es.get(f"/_sim/doc?index={stream}&id={urllib.parse.quote(doc_id, safe='')}"))
         # The pipeline set event.ingested; the sink added data_stream.* from the stream's name.
         self.assertIn("ingested", doc["event"])
         self.assertEqual(doc["data_stream"], {"type": "logs", "dataset": "scaleft.audit", "namespace": "default"})
