@@ -140,6 +140,25 @@ class SetupTest(ForwarderTest):
         self.assertEqual(again.wait(120), 0, again.output()[-3000:])
         self.assertEqual(self.es_json(es, "/scaleft-audit-*/_count")["count"], 300)
 
+    def test_after_setup_the_field_count_stays_bounded_and_nothing_is_refused(self):
+        sim = self.start_scaleft_sim(events=20000)
+        es = self.start_es_sim()
+        self.configure(sim, es.url)
+        self.assertEqual(self.setup().returncode, 0)
+        fwd = self.start_forwarder("--once")
+        self.assertEqual(fwd.wait(300), 0, fwd.output()[-3000:])
+        self.assertEqual(self.es_json(es, "/logs-scaleft.audit-default/_count")["count"], 20000)
+        self.assertFalse(os.path.exists(os.path.join(self.state_dir, "dead-letter", "elk.ndjson")))
+        indices = self.es_json(es, "/_sim/state")["indices"]
+        self.assertEqual(len(indices), 1, indices)
+        index = list(indices.values())[0]
+        # Ids and names of related objects are values under dynamic:false / flattened, never field names.
+        self.assertLess(index["fields"], 200, index)
+        self.assertEqual(index["fields_ignored_beyond_limit"], 0, index)
+        self.assertFalse(index["mapping_refusals"], index)
+        print(f"\n20000 events into the data stream after setup: {index['fields']} fields "
+              f"(limit {index['fields_limit']})")
+
     def test_data_stream_keeps_one_copy_per_backing_index(self):
         sim = self.start_scaleft_sim(events=300)
         es = self.start_es_sim()
