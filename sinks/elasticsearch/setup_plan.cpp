@@ -166,13 +166,14 @@ void read_root_info(std::string_view body, cluster_capabilities& caps) {
   // Either may be missing: an empty value then.
   if (root.at_pointer("/version/build_flavor").get(flavor)) flavor = {};
   if (root.at_pointer("/version/distribution").get(distribution)) distribution = {};
-  // OSS builds say build_flavor "oss"; OpenSearch says distribution "opensearch" (its 1.x/2.x versions are
+  // Only the default distribution says build_flavor "default"; OpenSearch says distribution "opensearch" (its 1.x/2.x versions are
   // not Elasticsearch versions: it branched from 7.10).
   if (distribution == "opensearch") {
     caps.major = 7;
     caps.minor = 10;
     caps.xpack = false;
-  } else if (flavor == "oss") {
+  } else if (!flavor.empty() && flavor != "default") {
+    // "oss" (7.x OSS builds) or "unknown" (a node built from the open modules, as embedded in tests).
     caps.xpack = false;
   }
 }
@@ -250,6 +251,13 @@ setup_plan plan_setup(const config::elasticsearch_sink_config& cfg, const cluste
     return plan;
   }
   const setup_names n = names_for(cfg);
+  if (n.data_stream && !caps.xpack && caps.major < 8) {
+    // 7.x data streams are an x-pack feature: an OSS node refuses a template with `data_stream`.
+    plan.refusal = "Elasticsearch " + std::to_string(caps.major) + "." + std::to_string(caps.minor) +
+                   " without x-pack has no data streams; use an index (e.g. index: " + n.base +
+                   "-%{+yyyy.MM.dd})";
+    return plan;
+  }
 
   // The ingest pipeline: event.ingested is when Elasticsearch took the document, not when it was sent.
   plan.objects.push_back(

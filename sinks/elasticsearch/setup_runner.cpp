@@ -107,9 +107,12 @@ boost::asio::awaitable<setup_report> run_setup(http::client& client, const std::
   const answer templates = co_await s.call(verb::get, "/_index_template");
   if (templates.transport_ok && templates.status == 200)
     caps.index_templates = parse_index_templates(templates.body);
-  // 200 or 404 (no such policy) both mean ILM is there; "no handler" (400) or 405 mean it is not.
+  // 200, or 404 resource_not_found_exception (no such policy), mean ILM is there. Without it the path is
+  // read as a document GET on an index "_ilm" (7.x: 404 index_not_found_exception) or has no handler (400).
   const answer ilm = co_await s.call(verb::get, "/_ilm/policy/" + http::percent_encode(names.base));
-  caps.ilm = ilm.transport_ok && (ilm.status == 200 || ilm.status == 404);
+  caps.ilm = ilm.transport_ok &&
+             (ilm.status == 200 ||
+              (ilm.status == 404 && parse_request_error(ilm.body).type == "resource_not_found_exception"));
 
   setup_plan plan = plan_setup(cfg, caps);
   if (!plan.refusal.empty()) {

@@ -152,35 +152,53 @@ TEST(es_setup_plan, retention_becomes_a_delete_phase_or_a_stream_lifecycle) {
 }
 
 TEST(es_setup_plan, oss_7_10_gets_no_flattened_no_hooks_and_no_lifecycle) {
-  auto cfg = stream_cfg();
+  elasticsearch_sink_config cfg;
+  cfg.index = "scaleft-audit-%{+yyyy.MM.dd}";
+  cfg.retention = std::chrono::hours(24 * 30);
   const auto plan = es::plan_setup(cfg, oss_7_10());
   ASSERT_TRUE(plan.refusal.empty());
   EXPECT_EQ(find(plan, "lifecycle policy"), nullptr);
   simdjson::dom::parser p;
   auto it = p.parse(find(plan, "index template")->body);
   // No built-ins, no ignore_missing_component_templates (8.7+): only what exists.
-  EXPECT_EQ(strings(it["composed_of"]), std::vector<std::string>{"logs-scaleft.audit@package"});
+  EXPECT_EQ(strings(it["composed_of"]), std::vector<std::string>{"scaleft-audit@package"});
   EXPECT_EQ(it["ignore_missing_component_templates"].error(), simdjson::NO_SUCH_FIELD);
   simdjson::dom::parser p2;
   auto ct = p2.parse(find(plan, "component template")->body);
   auto scaleft = ct["template"]["mappings"]["properties"]["scaleft"]["properties"];
   EXPECT_EQ(bool(scaleft["details"]["enabled"]), false);
   EXPECT_EQ(scaleft["details"]["type"].error(), simdjson::NO_SUCH_FIELD);
-  EXPECT_EQ(std::string_view(ct["template"]["mappings"]["properties"]["data_stream"]["properties"]["type"]["type"]),
-            "keyword");
+  EXPECT_EQ(ct["template"]["settings"]["index.lifecycle.name"].error(), simdjson::NO_SUCH_FIELD);
   EXPECT_EQ(std::string_view(ct["template"]["mappings"]["properties"]["message"]["type"]), "text");
   bool warned = false;
-  for (const auto& w : plan.warnings) warned = warned || w.find("never roll over") != std::string::npos;
+  for (const auto& w : plan.warnings) warned = warned || w.find("retention 30d is not applied") != std::string::npos;
   EXPECT_TRUE(warned);
 
   // An existing @custom hook is used even without ignore_missing_component_templates.
   auto caps = oss_7_10();
-  caps.component_templates = {"logs-scaleft.audit@custom"};
+  caps.component_templates = {"scaleft-audit@custom"};
   const auto with_hook = es::plan_setup(cfg, caps);
   simdjson::dom::parser p3;
   auto it2 = p3.parse(find(with_hook, "index template")->body);
-  EXPECT_EQ(strings(it2["composed_of"]),
-            (std::vector<std::string>{"logs-scaleft.audit@package", "logs-scaleft.audit@custom"}));
+  EXPECT_EQ(strings(it2["composed_of"]), (std::vector<std::string>{"scaleft-audit@package", "scaleft-audit@custom"}));
+
+  // 7.x data streams are x-pack: refused with the way out.
+  const auto ds = es::plan_setup(stream_cfg(), oss_7_10());
+  EXPECT_TRUE(ds.objects.empty());
+  EXPECT_NE(ds.refusal.find("no data streams"), std::string::npos);
+}
+
+TEST(es_setup_plan, without_xpack_on_8x_streams_get_keyword_data_stream_fields) {
+  auto caps = es::export_capabilities();
+  caps.xpack = false;
+  caps.ilm = false;
+  caps.component_templates.clear();
+  const auto plan = es::plan_setup(stream_cfg(), caps);
+  ASSERT_TRUE(plan.refusal.empty());
+  simdjson::dom::parser p;
+  auto ct = p.parse(find(plan, "component template")->body);
+  EXPECT_EQ(std::string_view(ct["template"]["mappings"]["properties"]["data_stream"]["properties"]["type"]["type"]),
+            "keyword");
 }
 
 TEST(es_setup_plan, event_time_indices_get_only_a_delete_phase_and_fixed_indices_none) {
@@ -257,6 +275,9 @@ TEST(es_setup_root, reads_version_and_distribution) {
   es::read_root_info(R"({"version":{"number":"7.10.2","build_flavor":"oss"}})", o);
   EXPECT_EQ(o.minor, 10);
   EXPECT_FALSE(o.xpack);
+  es::cluster_capabilities embedded;
+  es::read_root_info(R"({"version":{"number":"7.10.2","build_flavor":"unknown"}})", embedded);
+  EXPECT_FALSE(embedded.xpack);
   es::cluster_capabilities s;
   es::read_root_info(R"({"version":{"distribution":"opensearch","number":"2.19.1"}})", s);
   EXPECT_EQ(s.major, 7);
