@@ -168,7 +168,9 @@ class es_sink_component : public ::testing::Test {
     }
     if (req.method() == bhttp::verb::get) {  // setup's look-ups: a cluster with nothing installed yet
       seen_.push_back(s);
-      return json_reply(bhttp::status::not_found, "{}");
+      return json_reply(bhttp::status::not_found,
+                        R"({"error":{"root_cause":[],"type":"resource_not_found_exception","reason":"not found"},)"
+                        R"("status":404})");
     }
     s.ids = action_ids(s.body);
     seen_.push_back(s);
