@@ -143,6 +143,11 @@ boost::asio::awaitable<setup_report> run_setup(http::client& client, const std::
         if (put.transport_ok && put.status == 400 &&
             learn_missing_type(parse_request_error(put.body).reason, caps)) {
           plan = plan_setup(cfg, caps);
+          if (!plan.refusal.empty()) {
+            report.warnings = plan.warnings;
+            report.lines.push_back({"cluster", "version " + report.version, "refused: " + plan.refusal, true});
+            co_return report;
+          }
           --i;
           continue;
         }

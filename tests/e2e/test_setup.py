@@ -107,17 +107,22 @@ class SetupTest(ForwarderTest):
         self.assertTrue(out["lifecycle policy logs-scaleft.audit"].startswith("refused: 403 security_exception"), out)
         self.assertEqual(out["ingest pipeline logs-scaleft.audit@pipeline"], "created")
 
-    def test_a_cluster_without_xpack_gets_the_fallbacks_and_no_lifecycle(self):
+    def test_a_7x_cluster_without_xpack_gets_the_fallbacks_and_no_lifecycle(self):
         sim = self.start_scaleft_sim()
         es = self.start_es_sim("--no-xpack", "--no-builtin-templates", "--version", "7.10.2")
+        # 7.x has data streams only with x-pack: setup says so and what to use instead.
         self.configure(sim, es.url)
         r = self.setup()
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("without x-pack has no data streams; use an index", r.stdout)
+        self.configure(sim, es.url, target='index: "scaleft-audit-%{+yyyy.MM.dd}"', extra="    retention: 30d\n")
+        r = self.setup()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("never roll over", r.stdout)
-        self.assertNotIn("lifecycle policy logs-scaleft.audit", self.outcomes(r.stdout))
-        tmpl = self.es_json(es, "/_index_template/logs-scaleft.audit")["index_templates"][0]["index_template"]
-        self.assertEqual(tmpl["composed_of"], ["logs-scaleft.audit@package"])
-        comp = self.es_json(es, "/_component_template/logs-scaleft.audit@package")
+        self.assertIn("retention 30d is not applied", r.stdout)
+        self.assertNotIn("lifecycle policy scaleft-audit", self.outcomes(r.stdout))
+        tmpl = self.es_json(es, "/_index_template/scaleft-audit")["index_templates"][0]["index_template"]
+        self.assertEqual(tmpl["composed_of"], ["scaleft-audit@package"])
+        comp = self.es_json(es, "/_component_template/scaleft-audit@package")
         details = comp["component_templates"][0]["component_template"]["template"]["mappings"]["properties"][
             "scaleft"]["properties"]["details"]
         self.assertEqual(details.get("enabled"), False)
