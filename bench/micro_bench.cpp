@@ -157,6 +157,28 @@ void bulk_encode(benchmark::State& state) {
 }
 BENCHMARK(bulk_encode)->Apply(with_spread);
 
+// The same body for a data stream with no pipeline: data_stream.* and event.ingested spliced into each
+// document as the sink does it (no re-parse).
+void bulk_encode_data_stream(benchmark::State& state) {
+  const auto& batch = sim_batch();
+  const auto items = all_items(batch);
+  sf::sinks::es::bulk_format f;
+  f.target = "logs-scaleft.audit-default";
+  f.extras.tail = sf::sinks::es::data_stream_tail(f.target);
+  if (state.range(0) == 1) f.extras.ingested = sf::sinks::es::ingested_field("2026-01-01T00:00:00.000Z");
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    auto requests = sf::sinks::es::split_requests(batch, items, f, 5000, 10u << 20);
+    for (const auto& r : requests) {
+      std::string body = sf::sinks::es::encode_bulk_body(batch, r, f);
+      bytes = body.size();
+      benchmark::DoNotOptimize(body.data());
+    }
+  }
+  set_event_rate(state, batch.size(), bytes);
+}
+BENCHMARK(bulk_encode_data_stream)->Arg(0)->Arg(1)->Apply(with_spread);
+
 // A 1000-item _bulk response as Elasticsearch writes it; `failed` items carry a 429 error object.
 std::string bulk_response_text(std::size_t items, std::size_t failed) {
   std::string out = R"({"took":12,"errors":)";

@@ -55,7 +55,7 @@ struct file_sink_config {
 
 struct elasticsearch_sink_config {
   std::vector<std::string> urls;  // from url, urls or cloud_id
-  std::string index;              // exactly one of index and data_stream
+  std::string index;              // exactly one of index and data_stream; may hold %{+yyyy.MM.dd}
   std::string data_stream;
   secret api_key;  // base64 "id:key"
   std::string username;
@@ -68,7 +68,11 @@ struct elasticsearch_sink_config {
   duration flush_interval = std::chrono::seconds(1);
   int max_in_flight = 2;
   duration request_timeout = std::chrono::seconds(60);
-  bool template_install = false;  // config key `template`
+  bool template_install = false;  // config key `template`: run `setup` for this sink at start
+  // Delete data older than this (0: keep forever); what setup writes into the lifecycle policy.
+  duration retention = duration(0);
+  // An ingest pipeline every bulk item names (`pipeline=`); empty: the index's default pipeline, if any.
+  std::string pipeline;
 };
 
 struct sink_config {

@@ -1,6 +1,8 @@
 // The configuration loader: strict YAML schema walk, ${VAR} expansion, secrets, and all errors at once.
 #include "config/config_loader.hpp"
 
+#include "config/index_pattern.hpp"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -178,6 +180,19 @@ std::string index_name_problem(std::string_view name) {
     if (c >= 'A' && c <= 'Z') return "must be lowercase";
     if (std::strchr("\\/*?\"<>| ,#:", c) != nullptr) return fmt::format("must not contain '{}'", c);
   }
+  return {};
+}
+
+// An `index` value: a fixed name, or one with %{+...} date fields whose every resolution must be a valid name.
+std::string index_problem(std::string_view text) {
+  if (text.find("%{") == std::string_view::npos) return index_name_problem(text);
+  std::string problem;
+  auto pattern = index_pattern::parse(text, problem);
+  if (!pattern) return problem;
+  // Date fields resolve to digits only, so one sample stands for every name the pattern can give.
+  const auto sample = pattern->resolve("2026-12-31T23:59:59Z");
+  if (!sample) return "cannot be resolved";
+  if (auto p = index_name_problem(*sample); !p.empty()) return p + " (once resolved, e.g. '" + *sample + "')";
   return {};
 }
 
@@ -842,7 +857,9 @@ class loader {
                     "flush_interval",
                     "max_in_flight",
                     "request_timeout",
-                    "template"},
+                    "template",
+                    "retention",
+                    "pipeline"},
                    "an elasticsearch sink");
     elasticsearch_sink_config es;
     load_es_endpoints(m, es);
@@ -856,10 +873,13 @@ class loader {
       error(m.line, m.child("index"), "required key is missing (give index or data_stream)");
     } else if (index_e) {
       if (get_string(m, "index", es.index, true)) {
-        if (auto p = index_name_problem(es.index); !p.empty()) error(line(m, "index"), m.child("index"), p);
+        if (auto p = index_problem(es.index); !p.empty()) error(line(m, "index"), m.child("index"), p);
       }
     } else if (get_string(m, "data_stream", es.data_stream, true)) {
-      auto p = index_name_problem(es.data_stream);
+      auto p = es.data_stream.find("%{") != std::string::npos
+                   ? std::string("cannot hold a date pattern: a data stream rolls over by itself (use index: "
+                                 "name-%{+yyyy.MM.dd} for event-time indices)")
+                   : index_name_problem(es.data_stream);
       if (p.empty() && std::count(es.data_stream.begin(), es.data_stream.end(), '-') < 2)
         p = "must be <type>-<dataset>-<namespace>, e.g. logs-scaleft.audit-default";
       if (!p.empty()) error(line(m, "data_stream"), m.child("data_stream"), p);
@@ -877,6 +897,16 @@ class loader {
     get_duration(m, "request_timeout", es.request_timeout, std::chrono::milliseconds(10),
                  std::chrono::hours(1));
     get_bool(m, "template", es.template_install);
+    get_duration(m, "retention", es.retention, duration(0), std::chrono::hours(24 * 365 * 100));
+    if (es.retention.count() != 0 && es.retention < std::chrono::hours(24)) {
+      error(line(m, "retention"), m.child("retention"), "must be 0 (keep forever) or at least 1d");
+    } else if (es.retention.count() != 0 && !es.index.empty() && es.index.find("%{") == std::string::npos) {
+      // A lifecycle deletes whole indices: on one fixed index that would delete everything at once.
+      error(line(m, "retention"), m.child("retention"),
+            "needs a data_stream or an event-time index (index: name-%{+yyyy.MM.dd}); a fixed index would be "
+            "deleted whole");
+    }
+    get_string(m, "pipeline", es.pipeline);
     return es;
   }
 
@@ -996,7 +1026,9 @@ class loader {
                                                                       "flush_interval",
                                                                       "max_in_flight",
                                                                       "request_timeout",
-                                                                      "template"};
+                                                                      "template",
+                                                                      "retention",
+                                                                      "pipeline"};
 
  private:
   std::string file_;
@@ -1223,6 +1255,8 @@ std::string render_effective_config(const forwarder_config& c) {
       out << YAML::Key << "max_in_flight" << YAML::Value << es.max_in_flight;
       out << YAML::Key << "request_timeout" << YAML::Value << format_duration(es.request_timeout);
       out << YAML::Key << "template" << YAML::Value << es.template_install;
+      out << YAML::Key << "retention" << YAML::Value << format_duration(es.retention);
+      out << YAML::Key << "pipeline" << YAML::Value << es.pipeline;
     }
     out << YAML::EndMap;
   }

@@ -37,5 +37,6 @@ extern const command check_config_command;
 extern const command rotate_key_command;
 extern const command status_command;
 extern const command backfill_command;
+extern const command setup_command;
 
 }  // namespace sf::commands

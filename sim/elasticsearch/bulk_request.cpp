@@ -147,6 +147,8 @@ std::optional<rest_error> parse_action(std::string_view line_text, bool padded, 
         a.op_type_create = true;
       else if (text != "index")
         return illegal("opType must be 'create' or 'index', found: [" + text + "]");
+    } else if (meta.key == "pipeline") {
+      a.pipeline = std::move(text);
     } else if (meta.key == "require_alias") {
       a.require_alias = text == "true";
     } else if (meta.key == "if_seq_no" || meta.key == "if_primary_term") {

@@ -23,6 +23,7 @@ struct bulk_action {
   std::string index;            // from the action, else the URL target
   std::string id;
   bool has_id = false;
+  std::string pipeline;  // the action's "pipeline" (empty: the request's, else the index default)
   bool require_alias = false;
   std::optional<std::int64_t> if_seq_no;
   std::optional<std::int64_t> if_primary_term;

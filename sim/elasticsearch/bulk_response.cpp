@@ -30,6 +30,13 @@ void append_item(std::string& out, const item_result& r) {
   append_json_string(out, r.error_type);
   out += ",\"reason\":";
   append_json_string(out, r.error_reason);
+  if (!r.caused_by_type.empty()) {
+    out += ",\"caused_by\":{\"type\":";
+    append_json_string(out, r.caused_by_type);
+    out += ",\"reason\":";
+    append_json_string(out, r.caused_by_reason);
+    out += '}';
+  }
   if (!r.error_index_uuid.empty()) {
     out += ",\"index_uuid\":";
     append_json_string(out, r.error_index_uuid);

@@ -40,7 +40,7 @@ std::string es_sim::state_json() const {
     if (!first) out += ',';
     first = false;
     append_json_string(out, name);
-    out += ':' + std::to_string(idx.docs.size());
+    out += ':' + std::to_string(idx.doc_count());
   }
   out += "},\"data_streams\":{";
   first = true;
@@ -50,7 +50,24 @@ std::string es_sim::state_json() const {
     first = false;
     append_json_string(out, name);
     out += ':';
-    append_json_string(out, idx.write_index);
+    append_json_string(out, idx.write_index());
+  }
+  // Per concrete index: documents, the field count as Elasticsearch counts it, and mapping refusals.
+  out += "},\"indices\":{";
+  first = true;
+  for (const auto& [name, idx] : store_.all()) {
+    for (const auto& ci : idx.generations) {
+      if (!first) out += ',';
+      first = false;
+      append_json_string(out, ci.name);
+      out += ":{\"documents\":" + std::to_string(ci.docs.size()) +
+             ",\"fields\":" + std::to_string(ci.mapping.total_fields()) +
+             ",\"fields_limit\":" + std::to_string(ci.limits.total_fields_limit) +
+             ",\"fields_ignored_beyond_limit\":" + std::to_string(ci.mapping.ignored_beyond_limit()) +
+             ",\"mapping_refusals\":";
+      append_counts(out, ci.mapping_refusals);
+      out += '}';
+    }
   }
   out += "},\"documents_total\":" + std::to_string(store_.documents());
   out += ",\"requests\":";
@@ -74,11 +91,19 @@ reply es_sim::handle_control(request& req, std::string_view path, const query_pa
   const auto method = req.method();
   if (path == "/_sim/state" && method == http::verb::get) return es_reply(200, state_json());
   if (path == "/_sim/ids" && method == http::verb::get) {
-    const index_data* idx = store_.find(param(q, "index"));
+    // A data stream lists the ids of every backing index (an id in two of them appears twice); a backing
+    // index name lists only its own.
+    const std::string_view name = param(q, "index");
+    const index_data* idx = store_.find(name);
     if (idx == nullptr) return text(200, "");
+    std::vector<const concrete_index*> parts;
+    if (const concrete_index* ci = store_.find_concrete(name); ci != nullptr && idx->data_stream)
+      parts.push_back(ci);
+    else
+      for (const auto& g : idx->generations) parts.push_back(&g);
     std::vector<std::string_view> ids;
-    ids.reserve(idx->docs.size());
-    for (const auto& [id, doc] : idx->docs) ids.push_back(id);
+    for (const auto* ci : parts)
+      for (const auto& [id, doc] : ci->docs) ids.push_back(id);
     std::sort(ids.begin(), ids.end());
     std::string out;
     for (const auto id : ids) {
@@ -88,10 +113,15 @@ reply es_sim::handle_control(request& req, std::string_view path, const query_pa
     return text(200, std::move(out));
   }
   if (path == "/_sim/doc" && method == http::verb::get) {
-    const index_data* idx = store_.find(param(q, "index"));
+    const std::string_view name = param(q, "index");
+    const index_data* idx = store_.find(name);
     if (idx != nullptr) {
-      if (auto it = idx->docs.find(std::string(param(q, "id"))); it != idx->docs.end())
-        return es_reply(200, it->second.source);
+      // The newest copy: the write index first, then older backing indices.
+      for (auto g = idx->generations.rbegin(); g != idx->generations.rend(); ++g) {
+        if (idx->data_stream && g->name != name && name != idx->name) continue;
+        if (auto it = g->docs.find(std::string(param(q, "id"))); it != g->docs.end())
+          return es_reply(200, it->second.source);
+      }
     }
     return text(404, "no document [" + std::string(param(q, "id")) + "] in [" +
                          std::string(param(q, "index")) + "]\n");
@@ -99,6 +129,17 @@ reply es_sim::handle_control(request& req, std::string_view path, const query_pa
   if (path == "/_sim/data" && method == http::verb::delete_) {
     store_.wipe();
     return es_reply(200, "{\"acknowledged\":true}");
+  }
+  if (path == "/_sim/privileges") {
+    if (method == http::verb::get) {
+      std::string out;
+      for (const auto& p : privileges_.lacking()) out += p + "\n";
+      return text(200, std::move(out));
+    }
+    if (method == http::verb::post || method == http::verb::put) {
+      privileges_.set_lacking(split_names(trim(req.body())));
+      return es_reply(200, "{\"acknowledged\":true,\"lacking\":" + std::to_string(privileges_.lacking().size()) + "}");
+    }
   }
   if (path == "/_sim/faults") {
     if (method == http::verb::delete_) {

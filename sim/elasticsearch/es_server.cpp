@@ -2,6 +2,7 @@
 #include "sim/elasticsearch/es_server.hpp"
 
 #include "sim/elasticsearch/body_decoder.hpp"
+#include "sim/elasticsearch/builtin_templates.hpp"
 #include "sim/elasticsearch/bulk_request.hpp"
 #include "sim/elasticsearch/bulk_response.hpp"
 #include "sim/elasticsearch/filter_path.hpp"
@@ -98,12 +99,24 @@ reply es_reply(int status, std::string body, std::string content_type) {
   return r;
 }
 
+cluster_flavor server_config::flavor() const {
+  cluster_flavor f;
+  f.major = version.starts_with("7.") ? 7 : version.starts_with("6.") ? 6 : 8;
+  f.xpack = xpack;
+  return f;
+}
+
 es_sim::es_sim(server_config cfg)
     : cfg_(std::move(cfg)),
-      templates_(cfg_.data_stream_patterns),
-      store_(templates_, cfg_.seed),
+      templates_(cfg_.data_stream_patterns, cfg_.builtins(), cfg_.flavor()),
+      store_(templates_, pipelines_, store_options{cfg_.flavor(), cfg_.seed, cfg_.rollover_max_docs}),
       faults_(cfg_.seed),
-      cluster_uuid_("es-sim-" + std::to_string(cfg_.seed) + "-Ld9yKxQ5SgGm0c4b1qYc") {}
+      cluster_uuid_("es-sim-" + std::to_string(cfg_.seed) + "-Ld9yKxQ5SgGm0c4b1qYc") {
+  privileges_.set_lacking(cfg_.lacking_privileges);
+  if (cfg_.builtins())
+    for (const auto& [name, policy] : builtin_ilm_policies())
+      ilm_.put(name, "{\"policy\":" + policy + "}", "2024-08-05T10:05:34.233Z");
+}
 
 reply es_sim::handle(request& req) {
   const std::string_view target = req.target();
@@ -158,6 +171,10 @@ reply es_sim::handle_es(request& req, std::string_view path, const query_params&
         render_rest_error(
             {400, "illegal_argument_exception", "multiple [Authorization] headers are not allowed", {}}));
   if (a.outcome != auth_outcome::ok) return unauthorized(path, a);
+  // _has_privileges names the user: the Basic user when the request used Basic, else the key's owner.
+  user_ = "es-sim";
+  if (!auth_headers.empty() && cfg_.creds.basic && iequals(auth_headers.front().substr(0, 6), "Basic "))
+    user_ = cfg_.creds.basic->substr(0, cfg_.creds.basic->find(':'));
 
   const bool has_body = !req.body().empty();
   auto media_check = check_media(req[http::field::content_type], req[http::field::accept], has_body);
@@ -199,9 +216,31 @@ reply es_sim::handle_es(request& req, std::string_view path, const query_params&
     if (method != http::verb::get && method != http::verb::post) return not_allowed("GET, POST");
     return with_filter(count(seg.size() == 2 ? seg[0] : std::string_view{}, media), q, filter_parser_);
   }
-  if (seg[0] == "_index_template" && seg.size() <= 2) {
-    return with_filter(index_template(req, seg.size() == 2 ? seg[1] : std::string_view("*"), media), q,
+  const std::string_view name1 = seg.size() >= 2 ? seg[1] : std::string_view("*");
+  if (seg[0] == "_index_template" && seg.size() <= 2)
+    return with_filter(index_template(req, name1, media), q, filter_parser_);
+  if (seg[0] == "_component_template" && seg.size() <= 2)
+    return with_filter(component_template(req, name1, media), q, filter_parser_);
+  if (seg[0] == "_ingest" && seg.size() >= 2 && seg.size() <= 3 && seg[1] == "pipeline")
+    return with_filter(ingest_pipeline(req, seg.size() == 3 ? seg[2] : std::string_view("*"), media), q,
                        filter_parser_);
+  const bool has_data_streams = cfg_.xpack || cfg_.flavor().major >= 8;  // a module in 8.x, x-pack in 7.x
+  if (seg[0] == "_data_stream" && seg.size() <= 2 && has_data_streams)
+    return with_filter(data_stream(req, name1, media), q, filter_parser_);
+  if (cfg_.xpack && seg[0] == "_ilm" && seg.size() >= 2 && seg.size() <= 3 && seg[1] == "policy")
+    return with_filter(ilm_policy(req, seg.size() == 3 ? seg[2] : std::string_view("*"), media), q,
+                       filter_parser_);
+  if (cfg_.xpack && seg.size() == 3 && seg[0] == "_security" && seg[1] == "user" && seg[2] == "_has_privileges") {
+    if (method != http::verb::get && method != http::verb::post) return not_allowed("GET, POST");
+    return with_filter(has_privileges(req, media), q, filter_parser_);
+  }
+  if ((seg.size() == 1 && seg[0] == "_mapping") || (seg.size() == 2 && seg[1] == "_mapping")) {
+    if (method != http::verb::get && method != http::verb::head) return not_allowed("GET, HEAD, PUT, POST");
+    return with_filter(get_mapping(seg.size() == 2 ? seg[0] : std::string_view("_all"), media), q, filter_parser_);
+  }
+  if (seg.size() >= 2 && seg.size() <= 3 && seg[1] == "_rollover" && !seg[0].starts_with('_')) {
+    if (method != http::verb::post) return not_allowed("POST");
+    return with_filter(rollover(req, seg[0], q, media), q, filter_parser_);
   }
   return es_reply(400, render_string_error("no handler found for uri [" + std::string(req.target()) +
                                                "] and method [" + method_name + "]",
@@ -234,8 +273,11 @@ reply es_sim::count(std::string_view target, const media_ok& media) {
       const auto name = rest.substr(0, comma);
       rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
       if (name.find('*') != std::string_view::npos) {
-        for (const auto& [idx_name, idx] : store_.all())
-          if (glob_match(name, idx_name) || glob_match(name, idx.write_index)) hit.push_back(&idx);
+        for (const auto& [idx_name, idx] : store_.all()) {
+          bool backing = false;
+          for (const auto& g : idx.generations) backing = backing || glob_match(name, g.name);
+          if (glob_match(name, idx_name) || backing) hit.push_back(&idx);
+        }
         continue;
       }
       const index_data* idx = store_.find(name);
@@ -251,7 +293,7 @@ reply es_sim::count(std::string_view target, const media_ok& media) {
     }
     std::sort(hit.begin(), hit.end());
     hit.erase(std::unique(hit.begin(), hit.end()), hit.end());
-    for (const auto* idx : hit) n += idx->docs.size();
+    for (const auto* idx : hit) n += idx->doc_count();
     shards = hit.size();
   }
   const std::string s = std::to_string(shards);
@@ -263,7 +305,13 @@ reply es_sim::count(std::string_view target, const media_ok& media) {
 
 reply es_sim::index_template(request& req, std::string_view name, const media_ok& media) {
   const auto method = req.method();
+  if (method == http::verb::delete_) {
+    if (auto d = denied("indices:admin/index_template/delete", "manage_index_templates")) return std::move(*d);
+    if (auto err = templates_.remove(name)) return es_reply(err->status, render_rest_error(*err));
+    return es_reply(200, "{\"acknowledged\":true}", response_content_type(media));
+  }
   if (method == http::verb::put || method == http::verb::post) {
+    if (auto d = denied("indices:admin/index_template/put", "manage_index_templates")) return std::move(*d);
     if (name.find('*') != std::string_view::npos || name.empty())
       return es_reply(400, render_rest_error({400,
                                               "invalid_index_template_exception",
@@ -277,7 +325,7 @@ reply es_sim::index_template(request& req, std::string_view name, const media_ok
   if (method != http::verb::get && method != http::verb::head)
     return es_reply(405, render_string_error("Incorrect HTTP method for uri [" + std::string(req.target()) +
                                                  "] and method [" + std::string(req.method_string()) +
-                                                 "], allowed: [HEAD, GET, PUT, POST]",
+                                                 "], allowed: [HEAD, DELETE, GET, PUT, POST]",
                                              405));
   const auto found = templates_.find(name);
   if (found.empty() && name.find('*') == std::string_view::npos) {
@@ -297,7 +345,7 @@ reply es_sim::index_template(request& req, std::string_view name, const media_ok
 
 item_result es_sim::injected_item(const bulk_action& a, const fault_rule& f) const {
   const index_data* idx = store_.find(a.index);
-  const std::string shard = "[" + (idx ? idx->write_index : a.index) + "][0]";
+  const std::string shard = "[" + (idx ? idx->write_index() : a.index) + "][0]";
   item_result r;
   switch (f.status) {
     case 429:
@@ -320,11 +368,12 @@ item_result es_sim::injected_item(const bulk_action& a, const fault_rule& f) con
       r = item_failure(a, 404, "index_not_found_exception", "no such index [" + a.index + "]");
       break;
     default:
-      r = item_failure(a, 400, "document_parsing_exception",
-                       "[1:2] failed to parse field [event.id] of type [keyword] in document with id '" +
+      r = item_failure(a, 400, std::string(cfg_.flavor().parsing_exception()),
+                       std::string(cfg_.flavor().major >= 8 ? "[1:2] " : "") +
+                           "failed to parse field [event.id] of type [keyword] in document with id '" +
                            a.id + "'. Preview of field's value: '" + a.id + "'");
   }
-  if (idx) r.index = idx->write_index;
+  if (idx) r.index = idx->write_index();
   return r;
 }
 
@@ -410,11 +459,28 @@ reply es_sim::bulk(request& req, std::string_view target, const query_params& q,
 
   std::vector<item_result> items;
   items.reserve(actions.size());
+  const std::string_view url_pipeline = param(q, "pipeline");
+  const bool may_create_doc = privileges_.holds("create_doc");
+  const bool may_index = privileges_.holds("index");
+  const bool may_auto_configure = privileges_.holds("auto_configure") || privileges_.holds("create_index");
   for (const auto& a : actions) {
-    if (auto f = faults_.draw_item(a.id, a.has_id))
+    if (auto f = faults_.draw_item(a.id, a.has_id)) {
       items.push_back(injected_item(a, *f));
-    else
-      items.push_back(store_.apply(a));
+    } else if ((a.op_type_create && !may_create_doc) || (!a.op_type_create && a.op != op_type::del && !may_index) ||
+               (!may_auto_configure && store_.find(a.index) == nullptr && a.op != op_type::del)) {
+      const bool create_index = may_create_doc && may_index;
+      items.push_back(item_failure(
+          a, 403, "security_exception",
+          create_index ? "action [indices:admin/auto_create] is unauthorized for user [" + user_ +
+                             "] with effective roles [es-sim] on indices [" + a.index +
+                             "], this action is granted by the index privileges [auto_configure,create_index,manage,all]"
+                       : "action [indices:data/write/bulk[s]] is unauthorized for user [" + user_ +
+                             "] with effective roles [es-sim] on indices [" + a.index +
+                             "], this action is granted by the index privileges [" +
+                             (a.op_type_create ? "create_doc,create,index,write,all" : "index,write,all") + "]"));
+    } else {
+      items.push_back(store_.apply(a, url_pipeline));
+    }
     const auto& r = items.back();
     ++items_[r.ok() ? std::string(r.result) : r.error_type];
   }

@@ -5,13 +5,17 @@
 #include "sim/elasticsearch/auth.hpp"
 #include "sim/elasticsearch/document_store.hpp"
 #include "sim/elasticsearch/fault_plan.hpp"
+#include "sim/elasticsearch/ilm_policies.hpp"
 #include "sim/elasticsearch/index_templates.hpp"
+#include "sim/elasticsearch/ingest_pipelines.hpp"
 #include "sim/elasticsearch/media_type.hpp"
+#include "sim/elasticsearch/privileges.hpp"
 
 #include <simdjson.h>
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +28,13 @@ struct server_config {
   credentials creds;
   std::vector<std::string> data_stream_patterns{"logs-*-*"};
   std::uint64_t seed = 1;
+  // Built-in logs@* templates and the `logs` ILM policy; nullopt: as the release has them (8.x yes, 7.x no).
+  std::optional<bool> builtin_templates;
+  bool xpack = true;  // false: an open-source cluster (no _ilm, _security, flattened, constant_keyword)
+  std::uint64_t rollover_max_docs = 0;
+  std::vector<std::string> lacking_privileges;
+  cluster_flavor flavor() const;
+  bool builtins() const { return builtin_templates.value_or(flavor().major >= 8) && xpack; }
 };
 
 using query_params = std::vector<std::pair<std::string, std::string>>;
@@ -50,12 +61,26 @@ class es_sim {
   reply info(const request& req, const media_ok& media);
   reply count(std::string_view target, const media_ok& media);
   reply index_template(request& req, std::string_view name, const media_ok& media);
+  // Cluster management (management_api.cpp).
+  reply component_template(request& req, std::string_view name, const media_ok& media);
+  reply ilm_policy(request& req, std::string_view name, const media_ok& media);
+  reply ingest_pipeline(request& req, std::string_view id, const media_ok& media);
+  reply data_stream(request& req, std::string_view name, const media_ok& media);
+  reply get_mapping(std::string_view target, const media_ok& media);
+  reply rollover(request& req, std::string_view target, const query_params& q, const media_ok& media);
+  reply has_privileges(request& req, const media_ok& media);
+  std::optional<reply> denied(std::string_view action, std::string_view privilege);
+  reply index_not_found(std::string_view name, const media_ok& media) const;
   reply unauthorized(std::string_view path, const auth_result& a);
   item_result injected_item(const bulk_action& a, const fault_rule& f) const;
 
   server_config cfg_;
   index_templates templates_;
+  ingest_pipelines pipelines_;
+  ilm_policies ilm_;
+  privileges privileges_;
   document_store store_;
+  std::string user_ = "es-sim";  // the authenticated principal of the request being handled
   fault_plan faults_;
   simdjson::dom::parser action_parser_;
   simdjson::dom::parser filter_parser_;

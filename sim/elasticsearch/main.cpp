@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
     cfg.max_content_length = opt.max_content_length;
     cfg.data_stream_patterns = opt.data_stream_patterns;
     cfg.seed = opt.seed;
+    cfg.xpack = !opt.no_xpack;
+    if (opt.no_builtin_templates) cfg.builtin_templates = false;
+    cfg.rollover_max_docs = opt.rollover_max_docs;
+    cfg.lacking_privileges = opt.lacking_privileges;
     // Secrets come from files only (never argv), and are never printed.
     if (!opt.api_key_file.empty()) cfg.creds.api_key = read_secret_file(opt.api_key_file, true);
     if (!opt.basic_file.empty()) cfg.creds.basic = read_secret_file(opt.basic_file, true);

@@ -33,6 +33,8 @@ std::string usage() {
          "              [--api-key-file FILE] [--basic-file FILE] [--bearer-file FILE]\n"
          "              [--data-stream-pattern 'logs-*-*']... [--max-content-length 100mb]\n"
          "              [--fault SPEC]... [--version 8.15.0] [--seed N]\n"
+         "              [--no-builtin-templates] [--no-xpack] [--rollover-max-docs N]\n"
+         "              [--lack-privilege create_doc,manage_ilm]\n"
          "Fault specs: item:429|503|400|403|404[:p=P|:n=N|:id=ID[,ID]]\n"
          "             bulk:429|502|503|reset|reset_body|stall|delay=200ms[:p=P|:n=N][:delay=D]\n";
 }
@@ -51,6 +53,11 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
       o.help = true;
       continue;
     }
+    if (flag == "--no-builtin-templates" || flag == "--no-xpack") {
+      if (inline_value) return flag + " takes no value";
+      (flag == "--no-xpack" ? o.no_xpack : o.no_builtin_templates) = true;
+      continue;
+    }
     static constexpr std::string_view known[] = {"--listen",
                                                  "--port-file",
                                                  "--tls-cert",
@@ -62,7 +69,9 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
                                                  "--data-stream-pattern",
                                                  "--max-content-length",
                                                  "--fault",
-                                                 "--seed"};
+                                                 "--seed",
+                                                 "--rollover-max-docs",
+                                                 "--lack-privilege"};
     bool is_known = false;
     for (const auto k : known) is_known = is_known || flag == k;
     if (!is_known) return "unknown flag '" + flag + "' (see --help)";
@@ -106,6 +115,17 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
       auto f = parse_fault(*v);
       if (auto* e = std::get_if<std::string>(&f)) return "--fault: " + *e;
       o.faults.push_back(std::get<fault_rule>(std::move(f)));
+    } else if (flag == "--rollover-max-docs") {
+      const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), o.rollover_max_docs);
+      if (ec != std::errc{} || p != v->data() + v->size() || o.rollover_max_docs == 0)
+        return "--rollover-max-docs: '" + *v + "' is not a positive integer";
+    } else if (flag == "--lack-privilege") {
+      std::string_view list = *v;
+      while (!list.empty()) {
+        const auto comma = list.find(',');
+        if (comma != 0) o.lacking_privileges.emplace_back(list.substr(0, comma));
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+      }
     } else if (flag == "--seed") {
       const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), o.seed);
       if (ec != std::errc{} || p != v->data() + v->size()) return "--seed: '" + *v + "' is not an integer";

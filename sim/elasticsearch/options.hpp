@@ -23,6 +23,10 @@ struct options {
   std::vector<fault_rule> faults;
   std::string version = "8.15.0";
   std::uint64_t seed = 1;
+  bool no_builtin_templates = false;
+  bool no_xpack = false;
+  std::uint64_t rollover_max_docs = 0;
+  std::vector<std::string> lacking_privileges;
   bool help = false;
 };
 

@@ -23,9 +23,23 @@ void append_cause(std::string& out, const rest_error& e) {
 
 std::string render_rest_error(const rest_error& e) {
   std::string out = "{\"error\":{\"root_cause\":[{";
-  append_cause(out, e);
+  if (e.caused_by.empty()) {
+    append_cause(out, e);
+  } else {
+    out += "\"type\":";
+    append_json_string(out, e.caused_by.back().first);
+    out += ",\"reason\":";
+    append_json_string(out, e.caused_by.back().second);
+  }
   out += "}],";
   append_cause(out, e);
+  for (const auto& [type, reason] : e.caused_by) {
+    out += ",\"caused_by\":{\"type\":";
+    append_json_string(out, type);
+    out += ",\"reason\":";
+    append_json_string(out, reason);
+  }
+  out.append(e.caused_by.size(), '}');
   out += "},\"status\":" + std::to_string(e.status) + "}";
   return out;
 }

@@ -229,36 +229,58 @@ std::size_t item_bytes(std::string_view target, std::string_view id, std::string
          action_tail.size() + document.size() + 1;
 }
 
+std::size_t item_bytes(const bulk_format& f, const audit::event_batch& batch, std::uint32_t i) {
+  const std::string_view target = f.target_of(i);
+  return action_head.size() + escaped_size(target) + action_mid.size() + escaped_size(batch.id(i)) +
+         action_tail.size() + document_size(batch.document(i), f.extras) + 1;
+}
+
 std::string encode_bulk_body(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
-                             std::string_view target) {
-  // The action line's prefix up to the id is the same for every item: escape the target once.
-  std::string head(action_head);
-  append_escaped(head, target);
-  head.append(action_mid);
+                             const bulk_format& f) {
   std::string body;
   std::size_t total = 0;
-  for (auto i : items)
-    total += head.size() + batch.id(i).size() + action_tail.size() + batch.document(i).size() + 1;
+  for (auto i : items) total += item_bytes(f, batch, i);
   body.reserve(total);
+  if (f.targets) {
+    // Event-time names: each item has its own index.
+    for (auto i : items) {
+      append_action(body, f.target_of(i), batch.id(i));
+      append_document(body, batch.document(i), f.extras);
+      body.push_back('\n');
+    }
+    return body;
+  }
+  // The action line's prefix up to the id is the same for every item: escape the target once.
+  std::string head(action_head);
+  append_escaped(head, f.target);
+  head.append(action_mid);
   for (auto i : items) {
     body.append(head);
     append_escaped(body, batch.id(i));
     body.append(action_tail);
-    body.append(batch.document(i)).push_back('\n');
+    append_document(body, batch.document(i), f.extras);
+    body.push_back('\n');
   }
   return body;
 }
 
+std::string encode_bulk_body(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
+                             std::string_view target) {
+  bulk_format f;
+  f.target = target;
+  return encode_bulk_body(batch, items, f);
+}
+
 std::vector<std::vector<std::uint32_t>> split_requests(const audit::event_batch& batch,
                                                        const std::vector<std::uint32_t>& items,
-                                                       std::string_view target, std::size_t max_events,
+                                                       const bulk_format& f, std::size_t max_events,
                                                        std::size_t max_bytes) {
   std::vector<std::vector<std::uint32_t>> out;
   std::vector<std::uint32_t> current;
   std::size_t bytes = 0;
   max_events = std::max<std::size_t>(1, max_events);
   for (auto i : items) {
-    const std::size_t n = item_bytes(target, batch.id(i), batch.document(i));
+    const std::size_t n = item_bytes(f, batch, i);
     if (!current.empty() && (current.size() >= max_events || bytes + n > max_bytes)) {
       out.push_back(std::move(current));
       current.clear();
@@ -269,6 +291,15 @@ std::vector<std::vector<std::uint32_t>> split_requests(const audit::event_batch&
   }
   if (!current.empty()) out.push_back(std::move(current));
   return out;
+}
+
+std::vector<std::vector<std::uint32_t>> split_requests(const audit::event_batch& batch,
+                                                       const std::vector<std::uint32_t>& items,
+                                                       std::string_view target, std::size_t max_events,
+                                                       std::size_t max_bytes) {
+  bulk_format f;
+  f.target = target;
+  return split_requests(batch, items, f, max_events, max_bytes);
 }
 
 std::optional<std::string> gzip_compress(std::string_view data, int level) {
@@ -314,15 +345,6 @@ std::optional<std::string> gzip_decompress(std::string_view data, std::size_t li
 
 namespace {
 
-constexpr std::string_view keyword = R"({"type":"keyword","ignore_above":1024})";
-
-std::string user_properties() {
-  std::string s = R"({"properties":{"name":)";
-  s.append(keyword).append(R"(,"id":)").append(keyword).append(R"(,"email":)").append(keyword);
-  s.append(R"(,"full_name":{"type":"keyword","ignore_above":1024,"fields":{"text":{"type":"text"}}}}})");
-  return s;
-}
-
 std::string base64(std::string_view in) {
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -353,46 +375,6 @@ std::string base64(std::string_view in) {
 }
 
 }  // namespace
-
-std::string index_template_body(const config::elasticsearch_sink_config& cfg) {
-  const bool ds = !cfg.data_stream.empty();
-  const std::string& name = ds ? cfg.data_stream : cfg.index;
-  std::string s = R"({"index_patterns":[")";
-  log::append_json_escaped(s, name);
-  s.append("\"]");
-  if (ds) s.append(R"(,"data_stream":{})");
-  s.append(R"(,"priority":200,"template":{"mappings":{"properties":{)");
-  s.append(R"("@timestamp":{"type":"date"},)");
-  s.append(R"("event":{"properties":{"id":)").append(keyword);
-  for (const char* f : {"kind", "action", "category", "type", "outcome", "dataset", "provider"}) {
-    s.append(",\"").append(f).append("\":").append(keyword);
-  }
-  s.append(R"(,"ingested":{"type":"date"}}},)");
-  std::string user = user_properties();
-  // user.target has the same fields as user.
-  s.append(R"("user":)").append(user.substr(0, user.size() - 2));
-  s.append(R"(,"target":)").append(user).append("}},");
-  s.append(R"("host":{"properties":{"name":)").append(keyword).append(R"(,"hostname":)").append(keyword);
-  s.append(
-      R"(,"os":{"properties":{"full":{"type":"keyword","ignore_above":1024,"fields":{"text":{"type":"text"}}}}}}},)");
-  s.append(R"("source":{"properties":{"ip":{"type":"ip"}}},)");
-  s.append(R"("related":{"properties":{"user":)")
-      .append(keyword)
-      .append(R"(,"hosts":)")
-      .append(keyword)
-      .append("}},");
-  s.append(R"("observer":{"properties":{"vendor":)").append(keyword).append(R"(,"product":)").append(keyword);
-  s.append("}},");
-  if (ds) {
-    s.append(R"("data_stream":{"properties":{"type":{"type":"constant_keyword"},)"
-             R"("dataset":{"type":"constant_keyword"},"namespace":{"type":"constant_keyword"}}},)");
-  }
-  // Everything ScaleFT sent, as one flattened field: any shape, any new key, never a mapping conflict.
-  // Long values are kept in _source but not indexed (a keyword term over 32 KB would refuse the document).
-  s.append(R"("scaleft":{"type":"flattened","depth_limit":64,"ignore_above":8191})");
-  s.append("}}}}");
-  return s;
-}
 
 std::string authorization_value(const config::elasticsearch_sink_config& cfg) {
   if (!cfg.api_key.empty()) return "ApiKey " + cfg.api_key.value;

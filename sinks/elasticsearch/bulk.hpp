@@ -3,6 +3,7 @@
 
 #include "config/config.hpp"
 #include "daemon/audit/event_batch.hpp"
+#include "sinks/elasticsearch/document_extras.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -66,16 +67,31 @@ std::optional<std::string> parse_version_number(std::string_view body);
 // The major version of "8.15.0" (8), or 0 when it cannot be read.
 int major_version(std::string_view version);
 
+// How the items of one bulk body are written: each item's index, and what is spliced into its document.
+struct bulk_format {
+  std::string_view target;                            // the index or data stream
+  const std::vector<std::string>* targets = nullptr;  // per batch position, for event-time index names
+  document_extras extras;
+  std::string_view target_of(std::uint32_t i) const { return targets ? std::string_view((*targets)[i]) : target; }
+};
+
 // The action line (with its '\n') for one event: {"create":{"_index":"<target>","_id":"<id>"}}
 void append_action(std::string& out, std::string_view target, std::string_view id);
 // The exact number of bytes one item (action line + document + newline) takes in a bulk body.
 std::size_t item_bytes(std::string_view target, std::string_view id, std::string_view document);
+std::size_t item_bytes(const bulk_format& f, const audit::event_batch& batch, std::uint32_t i);
 // The NDJSON body for `items` (indices into `batch`), ending with '\n' as _bulk requires.
+std::string encode_bulk_body(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
+                             const bulk_format& f);
 std::string encode_bulk_body(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
                              std::string_view target);
 
 // Splits `items` into consecutive requests of at most `max_events` items and `max_bytes` body bytes. An item
 // larger than max_bytes on its own gets a request to itself (Elasticsearch will say 413 or store it).
+std::vector<std::vector<std::uint32_t>> split_requests(const audit::event_batch& batch,
+                                                       const std::vector<std::uint32_t>& items,
+                                                       const bulk_format& f, std::size_t max_events,
+                                                       std::size_t max_bytes);
 std::vector<std::vector<std::uint32_t>> split_requests(const audit::event_batch& batch,
                                                        const std::vector<std::uint32_t>& items,
                                                        std::string_view target, std::size_t max_events,
@@ -85,11 +101,6 @@ std::vector<std::vector<std::uint32_t>> split_requests(const audit::event_batch&
 std::optional<std::string> gzip_compress(std::string_view data, int level = 1);
 // Inflates gzip or zlib data (for tests and the test server); nullopt on corrupt input or over `limit`.
 std::optional<std::string> gzip_decompress(std::string_view data, std::size_t limit = 256u << 20);
-
-// The PUT /_index_template/<name> body: index_patterns for the target, data_stream when it is one,
-// priority 200, and mappings for every ECS field the forwarder renders; scaleft.* is `flattened` so that
-// whatever ScaleFT adds can never cause a mapping conflict.
-std::string index_template_body(const config::elasticsearch_sink_config& cfg);
 
 // The Authorization header value: ApiKey, Basic or Bearer (empty: none). Never logged.
 std::string authorization_value(const config::elasticsearch_sink_config& cfg);

@@ -1,11 +1,13 @@
 // The Elasticsearch sink: _bulk `create` with the event id, per-item retry, dead letter, failover and TLS.
 #include "sinks/elasticsearch/elasticsearch_sink.hpp"
 
+#include "config/index_pattern.hpp"
 #include "daemon/http/client.hpp"
 #include "daemon/log/logger.hpp"
 #include "daemon/retry/backoff.hpp"
 #include "sinks/elasticsearch/bulk.hpp"
 #include "sinks/elasticsearch/dead_letter.hpp"
+#include "sinks/elasticsearch/setup_runner.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -74,6 +76,7 @@ struct elasticsearch_sink::impl {
     std::size_t stored = 0;
     std::size_t duplicates = 0;
     std::size_t requests = 0;
+    es::bulk_format format;  // this delivery's targets and document extras
     // Shared with the whole delivery: the largest body (before gzip) worth sending after a 413 or repeated
     // drops, and how many requests in a row lost their connection.
     std::size_t* byte_cap = nullptr;
@@ -87,11 +90,14 @@ struct elasticsearch_sink::impl {
         executor(ex),
         tuning(t),
         target(c.data_stream.empty() ? c.index : c.data_stream),
+        pattern(make_pattern(c)),
         authorization(es::authorization_value(c)),
         dead_letter(state_dir, name),
         fast_backoff(t.initial_backoff, t.max_backoff),
         rng(std::random_device{}()) {
     if (cfg.urls.empty()) throw std::runtime_error("elasticsearch sink " + name + ": no url");
+    if (!cfg.data_stream.empty()) data_stream_tail = es::data_stream_tail(cfg.data_stream);
+    if (!cfg.pipeline.empty()) bulk_target += "&pipeline=" + http::percent_encode(cfg.pipeline);
     for (const auto& u : cfg.urls) {
       auto parsed = http::parse_url(u);
       if (!parsed) throw std::runtime_error("elasticsearch sink " + name + ": bad url " + u);
@@ -114,6 +120,20 @@ struct elasticsearch_sink::impl {
                {"max_in_flight", n_slots},
                {"gzip", cfg.compress == config::elasticsearch_sink_config::compression::gzip}});
   }
+
+  // An index name with %{+...} date fields, or nullopt for a fixed name.
+  static std::optional<config::index_pattern> make_pattern(const config::elasticsearch_sink_config& c) {
+    if (!c.data_stream.empty()) return std::nullopt;
+    std::string problem;
+    auto p = config::index_pattern::parse(c.index, problem);
+    if (!p) throw std::runtime_error("elasticsearch sink: index " + problem);  // the loader checked it
+    if (!p->has_date()) return std::nullopt;
+    return p;
+  }
+
+  // event.ingested comes from a pipeline when the bulk request names one or when setup made ours the
+  // default; otherwise the sink writes the send time itself.
+  bool sink_sets_ingested() const { return cfg.pipeline.empty() && !pipeline_set; }
 
   // A transport error: the next request of this slot goes to the next URL on a fresh connection.
   void fail_over(slot& s) {
@@ -201,28 +221,23 @@ struct elasticsearch_sink::impl {
     }
     if (cfg.template_install && !template_done) {
       slot& s = slots[0];
-      http::request req{
-          bhttp::verb::put,
-          http::join_path(urls[s.url_index].target, "/_index_template/" + http::percent_encode(target)), 11};
-      set_common_headers(req, false);
-      req.set(bhttp::field::content_type, "application/json");
-      req.body() = es::index_template_body(cfg);
-      auto r = co_await s.client->send(std::move(req));
+      auto report = co_await es::run_setup(*s.client, urls[s.url_index].target, authorization, cfg);
       if (co_await cancelled()) throw_cancelled();
-      if (!r.ok()) {
-        log::warn("cannot install the index template; will try again", {{"sink", name}, {"error", r.error}});
+      if (!report.error.empty()) {
+        log::warn("cannot run setup for the index templates; will try again", {{"sink", name}, {"error", report.error}});
         fail_over(s);
         co_return;
       }
-      template_done = true;
-      const int st = static_cast<int>(r.res.result_int());
-      if (st >= 200 && st < 300) {
-        log::info("index template installed", {{"sink", name}, {"template", target}});
-      } else {
-        const auto e = es::parse_request_error(r.res.body());
-        log::error("index template refused; shipping without it",
-                   {{"sink", name}, {"status", st}, {"type", e.type}, {"reason", e.reason}});
+      template_done = true;  // an answer, whatever it says, is final for this start
+      for (const auto& w : report.warnings) log::warn(w, {{"sink", name}});
+      for (const auto& l : report.lines) {
+        if (l.refused)
+          log::error("setup: Elasticsearch refused an object; shipping without it",
+                     {{"sink", name}, {"kind", l.kind}, {"object", l.name}, {"outcome", l.outcome}});
+        else
+          log::info("setup", {{"sink", name}, {"kind", l.kind}, {"object", l.name}, {"outcome", l.outcome}});
       }
+      pipeline_set = report.pipeline_set;
     }
   }
 
@@ -240,10 +255,11 @@ struct elasticsearch_sink::impl {
   asio::awaitable<void> send_bulk(slot& s, const audit::event_batch& batch, std::vector<std::uint32_t> items,
                                   round_state& rs) {
     const bool gzip = cfg.compress == config::elasticsearch_sink_config::compression::gzip;
-    std::string body = es::encode_bulk_body(batch, items, target);
+    // event.ingested is the time of this send; the size does not change (a fixed-width time).
+    if (!rs.format.extras.ingested.empty()) rs.format.extras.ingested = es::ingested_field(utc_now());
+    std::string body = es::encode_bulk_body(batch, items, rs.format);
     const std::size_t raw_size = body.size();
-    http::request req{bhttp::verb::post,
-                      http::join_path(urls[s.url_index].target, "/_bulk") + std::string(bulk_query), 11};
+    http::request req{bhttp::verb::post, http::join_path(urls[s.url_index].target, "/_bulk") + bulk_target, 11};
     set_common_headers(req, true);
     if (gzip) {
       if (auto z = es::gzip_compress(body, tuning.gzip_level)) {
@@ -299,7 +315,8 @@ struct elasticsearch_sink::impl {
           es::item_result ir{413, "request_entity_too_large",
                              "the document alone exceeds the server's request size limit"};
           rs.dead_lines +=
-              es::dead_letter_line(utc_now(), name, target, batch.id(items[0]), ir, batch.document(items[0]));
+              es::dead_letter_line(utc_now(), name, rs.format.target_of(items[0]), batch.id(items[0]), ir,
+                                   batch.document(items[0]));
           rs.dead_items.push_back(items[0]);
         }
         co_return;
@@ -356,7 +373,8 @@ struct elasticsearch_sink::impl {
           break;
         case es::item_outcome::dead_letter:
           rs.dead_lines +=
-              es::dead_letter_line(utc_now(), name, target, batch.id(items[k]), ir, batch.document(items[k]));
+              es::dead_letter_line(utc_now(), name, rs.format.target_of(items[k]), batch.id(items[k]), ir,
+                                   batch.document(items[k]));
           rs.dead_items.push_back(items[k]);
           break;
       }
@@ -383,7 +401,7 @@ struct elasticsearch_sink::impl {
   // One pass: every item in `items` sent once (413 halves included), up to max_in_flight requests at once.
   asio::awaitable<void> run_round(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
                                   round_state& rs) {
-    for (auto& r : es::split_requests(batch, items, target, cfg.max_batch_events, *rs.byte_cap)) {
+    for (auto& r : es::split_requests(batch, items, rs.format, cfg.max_batch_events, *rs.byte_cap)) {
       rs.queue.push_back(std::move(r));
     }
     const std::size_t n = std::min(slots.size(), rs.queue.size());
@@ -407,8 +425,45 @@ struct elasticsearch_sink::impl {
     if (batch.empty()) co_return report;
     co_await handshake();
 
-    std::vector<std::uint32_t> fast(batch.size());
-    for (std::uint32_t i = 0; i < batch.size(); ++i) fast[i] = i;
+    es::bulk_format format;
+    format.target = target;
+    format.extras.tail = data_stream_tail;
+    if (sink_sets_ingested()) format.extras.ingested = es::ingested_field(utc_now());
+    std::vector<std::string> targets;
+    std::vector<std::uint32_t> fast;
+    fast.reserve(batch.size());
+    std::string unresolved_lines;
+    std::size_t unresolved = 0;
+    if (pattern) {
+      // Each event goes to the index of its own time, so a replay of any age meets its first copy (409).
+      targets.resize(batch.size());
+      for (std::uint32_t i = 0; i < batch.size(); ++i) {
+        if (auto t = pattern->resolve(batch.timestamp(i))) {
+          targets[i] = std::move(*t);
+          fast.push_back(i);
+        } else {
+          es::item_result ir{0, "invalid_timestamp", "the event's @timestamp cannot name an index for " + target};
+          unresolved_lines += es::dead_letter_line(utc_now(), name, target, batch.id(i), ir, batch.document(i));
+          ++unresolved;
+        }
+      }
+      format.targets = &targets;
+    } else {
+      for (std::uint32_t i = 0; i < batch.size(); ++i) fast.push_back(i);
+    }
+    if (unresolved > 0) {
+      // Not stored and not dead-lettered, the batch cannot be reported: wait for the disk, as for any refusal.
+      for (std::string err = dead_letter.append(unresolved_lines); !err.empty();
+           err = dead_letter.append(unresolved_lines)) {
+        log::error("cannot write the dead-letter file; keeping the events and trying again",
+                   {{"sink", name}, {"error", err}});
+        co_await sleep(tuning.slow_retry);
+      }
+      report.dead_lettered += unresolved;
+      stats.dead_lettered += unresolved;
+      log::warn("events whose @timestamp cannot name an index were written to the dead-letter file",
+                {{"sink", name}, {"events", unresolved}, {"file", dead_letter.path().string()}});
+    }
     std::vector<std::uint32_t> slow;
     clock_type::time_point slow_due{};
     fast_backoff.reset();
@@ -432,6 +487,7 @@ struct elasticsearch_sink::impl {
       first_round = false;
 
       round_state rs;
+      rs.format = format;
       rs.byte_cap = &byte_cap;
       rs.drops_in_row = &drops_in_row;
       co_await run_round(batch, send, rs);
@@ -472,6 +528,9 @@ struct elasticsearch_sink::impl {
   asio::any_io_executor executor;
   elasticsearch_tuning tuning;
   std::string target;
+  std::optional<config::index_pattern> pattern;
+  std::string data_stream_tail;  // `,"data_stream":{...}}` when the target is a data stream
+  std::string bulk_target = std::string(bulk_query);
   std::string authorization;  // a secret: sent, never logged
   es::dead_letter_file dead_letter;
   std::vector<http::url> urls;
@@ -484,6 +543,7 @@ struct elasticsearch_sink::impl {
   bool version_known = false;
   int major = 0;
   bool template_done = false;
+  bool pipeline_set = false;  // setup made our pipeline the default one: it sets event.ingested
   bool warned_product = false;
   bool busy = false;
 };

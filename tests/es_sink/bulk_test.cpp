@@ -1,4 +1,4 @@
-// Unit tests of the pure _bulk logic: encoding, splitting, gzip, response parsing, classification, template.
+// Unit tests of the pure _bulk logic: encoding, splitting, gzip, response parsing, classification.
 #include "sinks/elasticsearch/bulk.hpp"
 
 #include <gtest/gtest.h>
@@ -170,43 +170,6 @@ TEST(es_version, from_get_root) {
   EXPECT_EQ(es::major_version("7.17.3"), 7);
   EXPECT_EQ(es::major_version("x"), 0);
   EXPECT_FALSE(es::parse_version_number(R"({"name":"n"})"));
-}
-
-TEST(es_index_template, data_stream_has_ecs_mappings_and_flattened_scaleft) {
-  sf::config::elasticsearch_sink_config cfg;
-  cfg.data_stream = "logs-scaleft.audit-default";
-  const std::string body = es::index_template_body(cfg);
-  ASSERT_TRUE(valid_json(body)) << body;
-  simdjson::dom::parser p;
-  auto doc = p.parse(body);
-  EXPECT_EQ(std::string_view(doc["index_patterns"].at(0)), "logs-scaleft.audit-default");
-  EXPECT_EQ(int64_t(doc["priority"]), 200);
-  EXPECT_TRUE(doc["data_stream"].is_object());
-  auto props = doc["template"]["mappings"]["properties"];
-  EXPECT_EQ(std::string_view(props["@timestamp"]["type"]), "date");
-  EXPECT_EQ(std::string_view(props["scaleft"]["type"]), "flattened");
-  for (const char* f : {"id", "kind", "action", "category", "type", "outcome", "dataset", "provider"}) {
-    EXPECT_EQ(std::string_view(props["event"]["properties"][f]["type"]), "keyword") << f;
-  }
-  for (const char* f : {"name", "id", "email", "full_name"}) {
-    EXPECT_EQ(std::string_view(props["user"]["properties"][f]["type"]), "keyword") << f;
-    EXPECT_EQ(std::string_view(props["user"]["properties"]["target"]["properties"][f]["type"]), "keyword")
-        << f;
-  }
-  EXPECT_EQ(std::string_view(props["host"]["properties"]["os"]["properties"]["full"]["type"]), "keyword");
-  EXPECT_EQ(std::string_view(props["related"]["properties"]["hosts"]["type"]), "keyword");
-  EXPECT_EQ(std::string_view(props["observer"]["properties"]["vendor"]["type"]), "keyword");
-}
-
-TEST(es_index_template, plain_index_has_no_data_stream) {
-  sf::config::elasticsearch_sink_config cfg;
-  cfg.index = "scaleft-audit";
-  const std::string body = es::index_template_body(cfg);
-  ASSERT_TRUE(valid_json(body)) << body;
-  simdjson::dom::parser p;
-  auto doc = p.parse(body);
-  EXPECT_EQ(doc["data_stream"].error(), simdjson::NO_SUCH_FIELD);
-  EXPECT_EQ(std::string_view(doc["index_patterns"].at(0)), "scaleft-audit");
 }
 
 TEST(es_auth, one_header_per_mode) {

@@ -166,6 +166,12 @@ class es_sink_component : public ::testing::Test {
       seen_.push_back(s);
       return json_reply(bhttp::status::ok, R"({"acknowledged":true})");
     }
+    if (req.method() == bhttp::verb::get) {  // setup's look-ups: a cluster with nothing installed yet
+      seen_.push_back(s);
+      return json_reply(bhttp::status::not_found,
+                        R"({"error":{"root_cause":[],"type":"resource_not_found_exception","reason":"not found"},)"
+                        R"("status":404})");
+    }
     s.ids = action_ids(s.body);
     seen_.push_back(s);
     return bulk_(seen_.back());
@@ -423,7 +429,13 @@ TEST_F(es_sink_component, gzip_bodies_decode_to_the_exact_ndjson) {
   EXPECT_EQ(b[0].content_encoding, "gzip");
   std::vector<std::uint32_t> all(batch.size());
   for (std::uint32_t i = 0; i < batch.size(); ++i) all[i] = i;
-  EXPECT_EQ(b[0].body, sf::sinks::es::encode_bulk_body(batch, all, "scaleft-audit"));
+  // With no pipeline named, the sink writes event.ingested itself: the send time, the same for the request.
+  const auto at = b[0].body.find(R"("ingested":")");
+  ASSERT_NE(at, std::string::npos);
+  sf::sinks::es::bulk_format f;
+  f.target = "scaleft-audit";
+  f.extras.ingested = sf::sinks::es::ingested_field(b[0].body.substr(at + 12, 24));
+  EXPECT_EQ(b[0].body, sf::sinks::es::encode_bulk_body(batch, all, f));
   EXPECT_LT(b[0].wire_bytes, b[0].body.size() / 3);
   EXPECT_EQ(sink->stats().bytes_sent, b[0].wire_bytes);
 }
@@ -618,26 +630,68 @@ TEST_F(es_sink_component, a_dead_url_fails_over_to_the_next) {
   EXPECT_EQ(sink->stats().server_version, "8.15.0");
 }
 
-TEST_F(es_sink_component, template_install_puts_the_index_template) {
+TEST_F(es_sink_component, template_install_runs_setup_and_the_pipeline_then_sets_event_ingested) {
   cfg_.index.clear();
   cfg_.data_stream = "logs-scaleft.audit-default";
   cfg_.template_install = true;
   start_server();
   auto sink = make_sink();
   ASSERT_TRUE(deliver(*sink, make_batch(1)));
-  std::optional<seen_request> put;
+  std::vector<std::string> puts;
+  std::optional<seen_request> index_template;
   for (const auto& s : seen_) {
-    if (s.method == "PUT") put = s;
+    if (s.method != "PUT") continue;
+    puts.push_back(s.target);
+    if (s.target.rfind("/_index_template/", 0) == 0) index_template = s;
   }
-  ASSERT_TRUE(put);
-  EXPECT_EQ(put->target, "/_index_template/logs-scaleft.audit-default");
+  // Dependencies first: the pipeline and policy that the component template names, then the templates.
+  ASSERT_EQ(puts, (std::vector<std::string>{"/_ingest/pipeline/logs-scaleft.audit%40pipeline",
+                                            "/_ilm/policy/logs-scaleft.audit",
+                                            "/_component_template/logs-scaleft.audit%40package",
+                                            "/_index_template/logs-scaleft.audit"}));
   simdjson::dom::parser p;
-  auto doc = p.parse(put->body);
+  auto doc = p.parse(index_template->body);
   EXPECT_TRUE(doc["data_stream"].is_object());
   EXPECT_EQ(int64_t(doc["priority"]), 200);
   auto b = bulks();
   ASSERT_EQ(b.size(), 1u);
   EXPECT_NE(b[0].body.find(R"("_index":"logs-scaleft.audit-default")"), std::string::npos);
+  // The pipeline is the data stream's default now: the sink leaves event.ingested to it.
+  EXPECT_EQ(b[0].body.find(R"("ingested")"), std::string::npos);
+  EXPECT_NE(b[0].body.find(
+                R"(,"data_stream":{"type":"logs","dataset":"scaleft.audit","namespace":"default"}})"),
+            std::string::npos);
+}
+
+TEST_F(es_sink_component, event_time_index_names_each_item_from_its_timestamp) {
+  cfg_.index = "scaleft-audit-%{+yyyy.MM.dd}";
+  cfg_.pipeline = "my-pipe";
+  start_server();
+  auto sink = make_sink();
+  event_batch batch;
+  batch.add("a", "2026-01-01T23:59:59Z", R"({"@timestamp":"2026-01-01T23:59:59Z","event":{"id":"a"}})");
+  batch.add("b", "2026-01-02T00:30:00+01:00", R"({"@timestamp":"2026-01-02T00:30:00+01:00","event":{"id":"b"}})");
+  batch.add("c", "2026-01-02T00:00:00Z", R"({"@timestamp":"2026-01-02T00:00:00Z","event":{"id":"c"}})");
+  batch.add("d", "not a time", R"({"@timestamp":"not a time","event":{"id":"d"}})");
+  auto rep = deliver(*sink, batch);
+  ASSERT_TRUE(rep);
+  EXPECT_EQ(rep->stored, 3u);
+  EXPECT_EQ(rep->dead_lettered, 1u);
+  auto b = bulks();
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_NE(b[0].target.find("&pipeline=my-pipe"), std::string::npos);
+  EXPECT_EQ(b[0].body,
+            "{\"create\":{\"_index\":\"scaleft-audit-2026.01.01\",\"_id\":\"a\"}}\n"
+            "{\"@timestamp\":\"2026-01-01T23:59:59Z\",\"event\":{\"id\":\"a\"}}\n"
+            "{\"create\":{\"_index\":\"scaleft-audit-2026.01.01\",\"_id\":\"b\"}}\n"
+            "{\"@timestamp\":\"2026-01-02T00:30:00+01:00\",\"event\":{\"id\":\"b\"}}\n"
+            "{\"create\":{\"_index\":\"scaleft-audit-2026.01.02\",\"_id\":\"c\"}}\n"
+            "{\"@timestamp\":\"2026-01-02T00:00:00Z\",\"event\":{\"id\":\"c\"}}\n");
+  std::ifstream dead(sink->dead_letter_path());
+  std::string line;
+  ASSERT_TRUE(std::getline(dead, line));
+  EXPECT_NE(line.find("invalid_timestamp"), std::string::npos);
+  EXPECT_NE(line.find(R"("event_id":"d")"), std::string::npos);
 }
 
 TEST_F(es_sink_component, an_unwritable_dead_letter_keeps_the_event_until_it_can_be_written) {

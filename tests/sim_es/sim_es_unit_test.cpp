@@ -136,8 +136,10 @@ TEST(SimEsBulkParse, BlankActionLinesAreSkipped) {
 
 class SimEsStore : public ::testing::Test {
  protected:
-  index_templates templates{{"logs-*-*"}};
-  document_store store{templates, 7, [] { return std::string("2024.05.01"); }};
+  index_templates templates{{"logs-*-*"}, true, cluster_flavor{}};
+  ingest_pipelines pipelines;
+  document_store store{templates, pipelines, store_options{cluster_flavor{}, 7, 0},
+                       [] { return std::string("2024.05.01"); }};
   bulk_fixture f;
   item_result run(std::string line_pair) {
     auto r = f.parse(std::move(line_pair));
@@ -154,7 +156,7 @@ TEST_F(SimEsStore, CreateThenDuplicateIsAConflictAndKeepsTheFirstDocument) {
   auto b = run("{\"create\":{\"_index\":\"audit\",\"_id\":\"e1\"}}\n{\"v\":2}\n");
   EXPECT_EQ(b.status, 409);
   EXPECT_EQ(b.error_type, "version_conflict_engine_exception");
-  EXPECT_EQ(store.find("audit")->docs.at("e1").source, "{\"v\":1}");
+  EXPECT_EQ(store.find("audit")->write().docs.at("e1").source, "{\"v\":1}");
 }
 
 TEST_F(SimEsStore, IndexReplacesAndBumpsVersionAndSeqNo) {
@@ -164,7 +166,7 @@ TEST_F(SimEsStore, IndexReplacesAndBumpsVersionAndSeqNo) {
   EXPECT_EQ(b.result, "updated");
   EXPECT_EQ(b.version, 2);
   EXPECT_EQ(b.seq_no, 1);
-  EXPECT_EQ(store.find("audit")->docs.at("e1").source, "{\"v\":2}");
+  EXPECT_EQ(store.find("audit")->write().docs.at("e1").source, "{\"v\":2}");
 }
 
 TEST_F(SimEsStore, DataStreamsTakeOnlyCreateWithTimestampAndAnswerWithTheBackingIndex) {
@@ -179,7 +181,7 @@ TEST_F(SimEsStore, DataStreamsTakeOnlyCreateWithTimestampAndAnswerWithTheBacking
   auto no_ts = run("{\"create\":{\"_index\":\"logs-scaleft-default\",\"_id\":\"3\"}}\n{\"x\":1}\n");
   EXPECT_EQ(no_ts.status, 400);
   EXPECT_EQ(no_ts.error_type, "document_parsing_exception");
-  EXPECT_EQ(store.find("logs-scaleft-default")->docs.size(), 1u);
+  EXPECT_EQ(store.find("logs-scaleft-default")->write().docs.size(), 1u);
   EXPECT_EQ(store.find(".ds-logs-scaleft-default-2024.05.01-000001"), store.find("logs-scaleft-default"));
   EXPECT_FALSE(store.find("plain-index"));
   run("{\"create\":{\"_index\":\"plain-index\",\"_id\":\"3\"}}\n{\"x\":1}\n");
@@ -192,7 +194,7 @@ TEST_F(SimEsStore, SourceMustBeAJsonObject) {
     EXPECT_EQ(r.status, 400) << src;
     EXPECT_EQ(r.error_type, "document_parsing_exception") << src;
   }
-  EXPECT_TRUE(store.find("audit")->docs.empty());
+  EXPECT_TRUE(store.find("audit")->write().docs.empty());
 }
 
 TEST_F(SimEsStore, GeneratedIdsAreUniqueAndStored) {
@@ -200,14 +202,14 @@ TEST_F(SimEsStore, GeneratedIdsAreUniqueAndStored) {
   auto b = run("{\"index\":{\"_index\":\"audit\"}}\n{\"v\":1}\n");
   EXPECT_EQ(a.id.size(), 20u);
   EXPECT_NE(a.id, b.id);
-  EXPECT_EQ(store.find("audit")->docs.size(), 2u);
+  EXPECT_EQ(store.find("audit")->write().docs.size(), 2u);
 }
 
 TEST_F(SimEsStore, DeleteUpdateAndBadNames) {
   run("{\"index\":{\"_index\":\"audit\",\"_id\":\"1\"}}\n{\"a\":{\"b\":1,\"c\":2}}\n");
   auto u = run("{\"update\":{\"_index\":\"audit\",\"_id\":\"1\"}}\n{\"doc\":{\"a\":{\"c\":3},\"d\":4}}\n");
   EXPECT_EQ(u.result, "updated");
-  EXPECT_EQ(store.find("audit")->docs.at("1").source, "{\"a\":{\"b\":1,\"c\":3},\"d\":4}");
+  EXPECT_EQ(store.find("audit")->write().docs.at("1").source, "{\"a\":{\"b\":1,\"c\":3},\"d\":4}");
   auto noop = run("{\"update\":{\"_index\":\"audit\",\"_id\":\"1\"}}\n{\"doc\":{\"d\":4}}\n");
   EXPECT_EQ(noop.result, "noop");
   auto missing = run("{\"update\":{\"_index\":\"audit\",\"_id\":\"9\"}}\n{\"doc\":{\"d\":4}}\n");
@@ -353,7 +355,7 @@ TEST(SimEsTemplates, OverlapAtSamePriorityIsRejected) {
   EXPECT_TRUE(glob_overlap("*-audit", "logs-*"));
   EXPECT_FALSE(glob_overlap("logs-*", "metrics-*"));
   EXPECT_FALSE(glob_overlap("a*b", "a*c"));
-  index_templates t({"logs-*-*"});
+  index_templates t({"logs-*-*"}, true, cluster_flavor{});
   auto clash = t.put("mine", "{\"index_patterns\":[\"logs-scaleft-*\"],\"priority\":100,\"data_stream\":{}}");
   ASSERT_TRUE(clash);
   EXPECT_EQ(clash->type, "illegal_argument_exception");
@@ -423,7 +425,7 @@ TEST_F(SimEsHandler, ItemFaultsNeverStoreAndAreCounted) {
   EXPECT_THAT(r.res.body(),
               HasSubstr("\"status\":429,\"error\":{\"type\":\"es_rejected_execution_exception\""));
   EXPECT_THAT(r.res.body(), HasSubstr("\"status\":503,\"error\":{\"type\":\"unavailable_shards_exception\""));
-  EXPECT_EQ(sim.store().find("audit")->docs.size(), 1u);
+  EXPECT_EQ(sim.store().find("audit")->write().docs.size(), 1u);
   EXPECT_THAT(sim.state_json(), HasSubstr("\"item:429\":1"));
 }
 
@@ -435,7 +437,7 @@ TEST_F(SimEsHandler, BulkFaultsChooseTheDelivery) {
   EXPECT_EQ(call(sfsim::http::verb::post, "/i/_bulk", body).how, sfsim::delivery::reset_before_response);
   EXPECT_FALSE(sim.store().find("i")) << "a reset before processing stores nothing";
   EXPECT_EQ(call(sfsim::http::verb::post, "/i/_bulk", body).how, sfsim::delivery::reset_mid_body);
-  EXPECT_EQ(sim.store().find("i")->docs.size(), 1u) << "reset_body stores, then loses the answer";
+  EXPECT_EQ(sim.store().find("i")->write().docs.size(), 1u) << "reset_body stores, then loses the answer";
   auto proxy = call(sfsim::http::verb::post, "/i/_bulk", body);
   EXPECT_EQ(proxy.res.result_int(), 502);
   EXPECT_THAT(proxy.res.body(), HasSubstr("<html>"));
@@ -474,7 +476,7 @@ TEST_F(SimEsHandler, GzipBodyOverTheLimitAfterDecompressionIs413Empty) {
   ok.set(sfsim::http::field::content_encoding, "gzip");
   ok.body() = z;
   EXPECT_EQ(sim.handle(ok).res.result_int(), 200) << "the same body under the default limit is accepted";
-  EXPECT_EQ(sim.store().find("i")->docs.size(), 1u);
+  EXPECT_EQ(sim.store().find("i")->write().docs.size(), 1u);
 }
 
 TEST_F(SimEsHandler, WholeRequestErrorsAndOtherEndpoints) {
@@ -512,8 +514,9 @@ TEST(SimEsBulkParse, BodyWithoutSparePaddingIsParsedAndStoredCorrectly) {
   const auto& actions = std::get<std::vector<bulk_action>>(r);
   ASSERT_EQ(actions.size(), 2u);
   EXPECT_FALSE(actions[1].source_padded);
-  index_templates t({});
-  document_store store(t, 1);
+  index_templates t({}, true, cluster_flavor{});
+  ingest_pipelines pipelines;
+  document_store store(t, pipelines, store_options{});
   for (const auto& a : actions) EXPECT_TRUE(store.apply(a).ok());
-  EXPECT_EQ(store.find("i")->docs.at("2").source, "{\"v\":2}");
+  EXPECT_EQ(store.find("i")->write().docs.at("2").source, "{\"v\":2}");
 }

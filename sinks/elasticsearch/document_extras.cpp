@@ -1,0 +1,131 @@
+// Splicing data_stream.* and event.ingested into a rendered document: a short scan, never a parse.
+#include "sinks/elasticsearch/document_extras.hpp"
+
+#include "daemon/log/logger.hpp"
+
+namespace sf::sinks::es {
+
+std::string data_stream_tail(std::string_view name) {
+  const auto first = name.find('-');
+  const auto last = name.rfind('-');
+  if (first == std::string_view::npos || first == last) return {};
+  std::string s = R"(,"data_stream":{"type":")";
+  log::append_json_escaped(s, name.substr(0, first));
+  s.append(R"(","dataset":")");
+  log::append_json_escaped(s, name.substr(first + 1, last - first - 1));
+  s.append(R"(","namespace":")");
+  log::append_json_escaped(s, name.substr(last + 1));
+  s.append("\"}}");
+  return s;
+}
+
+std::string ingested_field(std::string_view time) {
+  std::string s = R"("ingested":")";
+  log::append_json_escaped(s, time);
+  s.push_back('"');
+  return s;
+}
+
+namespace {
+
+// The offset past the JSON string that opens at `i` (a '"'), or npos.
+std::size_t skip_string(std::string_view d, std::size_t i) {
+  for (++i; i < d.size(); ++i) {
+    if (d[i] == '\\')
+      ++i;
+    else if (d[i] == '"')
+      return i + 1;
+  }
+  return std::string_view::npos;
+}
+
+// The offset past the JSON value that starts at `i`, or npos.
+std::size_t skip_value(std::string_view d, std::size_t i) {
+  if (i >= d.size()) return std::string_view::npos;
+  if (d[i] == '"') return skip_string(d, i);
+  if (d[i] != '{' && d[i] != '[') {
+    while (i < d.size() && d[i] != ',' && d[i] != '}' && d[i] != ']') ++i;
+    return i;
+  }
+  int depth = 0;
+  for (; i < d.size(); ++i) {
+    const char c = d[i];
+    if (c == '"') {
+      i = skip_string(d, i);
+      if (i == std::string_view::npos) return i;
+      --i;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::size_t event_object_start(std::string_view d) {
+  // The renderer writes compact JSON: `{"key":value,"key":value...}` with no whitespace.
+  if (d.empty() || d[0] != '{') return std::string_view::npos;
+  // The renderer's own order, `{"@timestamp":"<time>","event":{`: a time has no escapes, so one search finds it.
+  constexpr std::string_view ts_key = R"({"@timestamp":")";
+  constexpr std::string_view event_key = R"(,"event":{)";
+  if (d.substr(0, ts_key.size()) == ts_key) {
+    const auto close = d.find('"', ts_key.size());
+    if (close != std::string_view::npos && d[close - 1] != '\\' && d.substr(close + 1, event_key.size()) == event_key)
+      return close + 1 + event_key.size();
+  }
+  std::size_t i = 1;
+  while (i < d.size() && d[i] == '"') {
+    const std::size_t key_end = skip_string(d, i);
+    if (key_end == std::string_view::npos || key_end >= d.size() || d[key_end] != ':')
+      return std::string_view::npos;
+    const std::string_view key = d.substr(i + 1, key_end - i - 2);
+    const std::size_t value = key_end + 1;
+    if (key == "event") return value < d.size() && d[value] == '{' ? value + 1 : std::string_view::npos;
+    i = skip_value(d, value);
+    if (i == std::string_view::npos || i >= d.size() || d[i] != ',') return std::string_view::npos;
+    ++i;
+  }
+  return std::string_view::npos;
+}
+
+void append_document(std::string& out, std::string_view doc, const document_extras& x) {
+  if (x.empty() || doc.empty() || doc.back() != '}') {
+    out.append(doc);
+    return;
+  }
+  std::string_view rest = doc.substr(0, doc.size() - 1);  // without the closing brace
+  bool ingested_pending = !x.ingested.empty();
+  if (ingested_pending) {
+    if (const auto at = event_object_start(doc); at != std::string_view::npos) {
+      out.append(doc.substr(0, at)).append(x.ingested);
+      if (doc[at] != '}') out.push_back(',');
+      rest = rest.substr(at);
+      ingested_pending = false;
+    }
+  }
+  out.append(rest);
+  if (ingested_pending) out.append(R"(,"event":{)").append(x.ingested).push_back('}');
+  if (!x.tail.empty())
+    out.append(x.tail);
+  else
+    out.push_back('}');
+}
+
+std::size_t document_size(std::string_view doc, const document_extras& x) {
+  if (x.empty() || doc.empty() || doc.back() != '}') return doc.size();
+  std::size_t n = doc.size();
+  if (!x.ingested.empty()) {
+    const auto at = event_object_start(doc);
+    if (at != std::string_view::npos)
+      n += x.ingested.size() + (doc[at] != '}' ? 1 : 0);
+    else
+      n += 10 + x.ingested.size() + 1;  // ,"event":{ ... }
+  }
+  if (!x.tail.empty()) n += x.tail.size() - 1;
+  return n;
+}
+
+}  // namespace sf::sinks::es

@@ -1,0 +1,33 @@
+// What the sink adds to a rendered document on its way into a bulk body, without re-parsing it.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace sf::sinks::es {
+
+// Documents are rendered once for every sink and each ends with the closing `}` of its top-level object, so
+// the Elasticsearch-only fields are spliced in as text: `ingested` at the start of the top-level "event"
+// object, `tail` in place of the last `}`.
+struct document_extras {
+  std::string ingested;  // `"ingested":"<time>"`, or empty
+  std::string tail;      // `,"data_stream":{...}}`, or empty
+  bool empty() const { return ingested.empty() && tail.empty(); }
+};
+
+// `,"data_stream":{"type":"logs","dataset":"scaleft.audit","namespace":"default"}}` for
+// "logs-scaleft.audit-default": type up to the first '-', namespace after the last, dataset between.
+std::string data_stream_tail(std::string_view data_stream);
+// `"ingested":"<time>"`.
+std::string ingested_field(std::string_view time);
+
+// The offset just past the `{` that opens the value of the top-level key "event", or npos when there is
+// none. Scans only the top-level keys before it (the renderer puts "event" second).
+std::size_t event_object_start(std::string_view document);
+
+// Appends `document` with `extras` spliced in; exactly document_size() bytes.
+void append_document(std::string& out, std::string_view document, const document_extras& extras);
+std::size_t document_size(std::string_view document, const document_extras& extras);
+
+}  // namespace sf::sinks::es
