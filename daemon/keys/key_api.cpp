@@ -102,6 +102,12 @@ std::optional<sys_time> parse_http_date(std::string_view text) {
   if (end == nullptr || *end != '\0') return std::nullopt;
   const std::time_t t = ::timegm(&tm);
   if (t == static_cast<std::time_t>(-1)) return std::nullopt;
+  // system_clock counts int64 nanoseconds (years 1677..2262): a later date overflowed (found by
+  // fuzz_http_date: "Fri, 31 Dec 9999 23:59:59 GMT").
+  using std::chrono::seconds;
+  constexpr auto max_s = std::chrono::duration_cast<seconds>(std::chrono::system_clock::duration::max()).count();
+  constexpr auto min_s = std::chrono::duration_cast<seconds>(std::chrono::system_clock::duration::min()).count();
+  if (t > max_s || t < min_s) return std::nullopt;
   return std::chrono::system_clock::from_time_t(t);
 }
 

@@ -137,5 +137,12 @@ TEST(KeyApiParsing, HttpDate) {
   EXPECT_FALSE(parse_http_date(""));
 }
 
+TEST(KeyApiParsing, HttpDateBeyondTheClockIsRefused) {
+  // Found by fuzz_http_date: year 9999 overflowed system_clock's int64 nanoseconds (undefined behaviour).
+  EXPECT_FALSE(parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"));
+  EXPECT_FALSE(parse_http_date("Mon, 01 Jan 1600 00:00:00 GMT"));
+  EXPECT_TRUE(parse_http_date("Fri, 11 Apr 2262 23:47:16 GMT"));
+}
+
 }  // namespace
 }  // namespace sf::keys
