@@ -103,7 +103,10 @@ std::optional<url> parse_url(std::string_view text) {
   if (authority.front() == '[') {
     const auto close = authority.find(']');
     if (close == std::string_view::npos) return std::nullopt;
-    u.host = std::string(authority.substr(1, close - 1));
+    // Brackets hold IPv6 literals only, compared case-insensitively like any host (found by fuzz_url:
+    // "https://[B2]:42/" printed as "https://B2:42/", which is another URL).
+    u.host = lower(authority.substr(1, close - 1));
+    if (u.host.find(':') == std::string::npos) return std::nullopt;
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') return std::nullopt;

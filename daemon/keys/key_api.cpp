@@ -133,7 +133,13 @@ call_result describe(const source::api_result& r) {
     out.message = r.exchange.error.empty() ? r.exchange.ec.message() : r.exchange.error;
     return out;
   }
-  if (auto date = config::parse_http_date(r.exchange.res[bhttp::field::date]))
+  // system_clock counts int64 nanoseconds (years 1677..2262): a date outside that would overflow it (found by
+  // fuzz_http_date: "Fri, 31 Dec 9999 23:59:59 GMT"), so it is ignored like an unparsable one.
+  constexpr auto clock_max_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::duration::max())
+                                   .count();
+  if (auto date = config::parse_http_date(r.exchange.res[bhttp::field::date]);
+      date && *date < clock_max_s && *date > -clock_max_s)
     out.server_date = std::chrono::system_clock::from_time_t(static_cast<std::time_t>(*date));
   if (out.outcome != call_outcome::ok) {
     // Error bodies hold no secrets (the simulator and the service send a code and a message).

@@ -24,7 +24,7 @@ def rss_bound_mib(product_mib):
     """The RSS bound to assert for a bound of `product_mib` that the product itself keeps. Sanitizer
     runtimes add memory of their own that the product cannot bound: ASan keeps freed blocks in a quarantine
     (256 MiB by default) and adds redzones and 1/8 shadow to the heap, which roughly doubles a heap of small
-    blocks (measured: 105 MiB where the normal build keeps under 64 MiB); TSan keeps 4-8x shadow per byte.
+    blocks (a trial ASan build peaked at 105 MiB in the ES outage test); TSan keeps 4-8x shadow per byte.
     The bound still fails on unbounded growth (30,000 events held would be several hundred MiB)."""
     if "address" in SANITIZE:
         return 2 * product_mib + 64

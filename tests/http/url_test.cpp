@@ -58,6 +58,16 @@ TEST(ParseUrl, BracketedIpv6) {
   EXPECT_EQ(d.to_string(), "https://[2001:db8::7]/");
 }
 
+TEST(ParseUrl, BracketsHoldOnlyIpv6AndAreCaseInsensitive) {
+  // Found by fuzz_url: "[B2]" was kept as host "B2", printed without brackets, and so re-read as "b2".
+  EXPECT_FALSE(parse_url("https://[B2]:42/"));
+  EXPECT_FALSE(parse_url("https://[example.com]/"));
+  auto u = must_parse("https://[2001:DB8::A]:8443/x");
+  EXPECT_EQ(u.host, "2001:db8::a");
+  EXPECT_TRUE(u.same_origin(must_parse("https://[2001:db8::a]:8443/")));
+  EXPECT_EQ(must_parse(u.to_string()).to_string(), u.to_string());
+}
+
 TEST(ParseUrl, QueryWithoutPathGetsARootPath) {
   EXPECT_EQ(must_parse("http://h?a=1").target, "/?a=1");
   EXPECT_EQ(must_parse("http://h:81?a=1").port, "81");
