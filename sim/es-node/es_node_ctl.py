@@ -1,8 +1,9 @@
-"""Starts the real Elasticsearch test node in the background and stops it: the ctest fixture `es_node`.
+"""Starts a real test node in the background and stops it: the ctest fixtures `es_node` and `os_node`.
 
-usage: es_node_ctl.py start STATE_DIR | stop STATE_DIR
+usage: es_node_ctl.py start|stop STATE_DIR [elasticsearch|opensearch]
 start: runs the launcher installed by scripts/install-es-node.sh with its home in STATE_DIR/home, waits until
 it answers, leaves its URL in STATE_DIR/url and its pid in STATE_DIR/pid. stop: SIGTERM, then waits.
+The flavour (default elasticsearch) picks the launcher: Elasticsearch 7.10.2 or OpenSearch 2.19.6.
 """
 import os
 import shutil
@@ -11,8 +12,12 @@ import subprocess
 import sys
 import time
 
-INSTALL_DIR = os.environ.get("SF_ES_NODE_HOME",
-                             os.path.expanduser("~/.cache/scaleft-forwarder/es-node"))
+CACHE_DIR = os.environ.get("SF_CACHE_DIR", os.path.expanduser("~/.cache/scaleft-forwarder"))
+# flavour -> (install dir under the cache, jar, main class, product name)
+FLAVOURS = {
+    "elasticsearch": ("es-node", "es-node.jar", "org.scaleft.esnode.EsNode", "Elasticsearch"),
+    "opensearch": ("os-node", "os-node.jar", "org.scaleft.osnode.OsNode", "OpenSearch"),
+}
 JAVA = os.environ.get("SF_JAVA", shutil.which("java") or "java")
 HEAP = os.environ.get("SF_ES_NODE_HEAP", "512m")
 START_TIMEOUT_S = 220
@@ -66,11 +71,13 @@ def stop(state_dir, quiet=False):
     return 0
 
 
-def start(state_dir):
-    jar = os.path.join(INSTALL_DIR, "es-node.jar")
-    classpath_file = os.path.join(INSTALL_DIR, "classpath.txt")
+def start(state_dir, flavour):
+    install_name, jar_name, main_class, product = FLAVOURS[flavour]
+    install_dir = os.path.join(CACHE_DIR, install_name)
+    jar = os.path.join(install_dir, jar_name)
+    classpath_file = os.path.join(install_dir, "classpath.txt")
     if not (os.path.isfile(jar) and os.path.isfile(classpath_file)):
-        fail(f"the real Elasticsearch test node is not installed ({jar} is missing): "
+        fail(f"the real {product} test node is not installed ({jar} is missing): "
              "run scripts/install-es-node.sh (scripts/install-deps.sh does)")
     if shutil.which(JAVA) is None and not os.access(JAVA, os.X_OK):
         fail(f"no Java runtime ({JAVA}): install openjdk-17-jdk-headless")
@@ -81,12 +88,12 @@ def start(state_dir):
     url_file = os.path.join(state_dir, "url")
     with open(classpath_file) as f:
         classpath = jar + ":" + f.read().strip()
-    log_path = os.path.join(state_dir, "es-node.log")
+    log_path = os.path.join(state_dir, f"{install_name}.log")
     log = open(log_path, "wb")
     started = time.monotonic()
     proc = subprocess.Popen(
         [JAVA, f"-Xms{HEAP}", f"-Xmx{HEAP}", "-XX:+UseSerialGC", "-Dlog4j2.disable.jmx=true",
-         "-cp", classpath, "org.scaleft.esnode.EsNode", "--dir", home, "--port-file", url_file],
+         "-cp", classpath, main_class, "--dir", home, "--port-file", url_file],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     log.close()
     with open(os.path.join(state_dir, "pid"), "w") as f:
@@ -102,17 +109,19 @@ def start(state_dir):
         time.sleep(0.2)
     with open(url_file) as f:
         url = f.read().strip()
-    print(f"es_node_ctl: Elasticsearch node {proc.pid} answers at {url} after "
+    print(f"es_node_ctl: {product} node {proc.pid} answers at {url} after "
           f"{time.monotonic() - started:.1f} s (heap {HEAP}, log {log_path})")
     return 0
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
+    if not 3 <= len(sys.argv) <= 4 or sys.argv[1] not in ("start", "stop") or \
+            (len(sys.argv) == 4 and sys.argv[3] not in FLAVOURS):
         print(__doc__, file=sys.stderr)
         return 2
     state_dir = os.path.abspath(sys.argv[2])
-    return start(state_dir) if sys.argv[1] == "start" else stop(state_dir)
+    flavour = sys.argv[3] if len(sys.argv) == 4 else "elasticsearch"
+    return start(state_dir, flavour) if sys.argv[1] == "start" else stop(state_dir)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ SCALEFT_SIM = os.environ.get("SF_SCALEFT_SIM", os.path.join(BIN_DIR, "scaleft-si
 ES_SIM = os.environ.get("SF_ES_SIM", os.path.join(BIN_DIR, "es-sim"))
 # Written by the ctest fixture es_node (sim/es-node/es_node_ctl.py): the URL of the real Elasticsearch node.
 ES_NODE_URL_FILE = os.environ.get("SF_ES_NODE_URL_FILE", "")
+# Written by the ctest fixture os_node: the URL of the real OpenSearch 2.19.6 node (it has data streams).
+OS_NODE_URL_FILE = os.environ.get("SF_OS_NODE_URL_FILE", "")
 # The sanitizers the binaries were built with (CMake's SF_SANITIZE, set by ctest); empty for a normal build.
 SANITIZE = os.environ.get("SF_SANITIZE", "")
 
@@ -114,27 +116,31 @@ class Sim:
 
 
 class RealElasticsearch:
-    """The real Elasticsearch 7.10.2 node the ctest fixture `es_node` started once for the whole run.
+    """The real Elasticsearch 7.10.2 node the ctest fixture `es_node` started once for the whole run (or, with
+    url_file=OS_NODE_URL_FILE and fixture="os_node", the OpenSearch 2.19.6 node).
 
     Not installed or not running is a failure, never a skip: CI installs it (scripts/install-es-node.sh).
-    Tests share the node one at a time (RUN_SERIAL or RESOURCE_LOCK es_node) and call reset() first.
+    Tests share the node one at a time (RUN_SERIAL or RESOURCE_LOCK es_node/os_node) and call reset() first.
     """
 
-    def __init__(self):
-        if not ES_NODE_URL_FILE:
-            raise AssertionError("SF_ES_NODE_URL_FILE is not set: run this test through ctest, whose fixture "
-                                 "es_node starts the real Elasticsearch node (sim/es-node)")
+    def __init__(self, url_file=None, fixture="es_node"):
+        url_file = ES_NODE_URL_FILE if url_file is None else url_file
+        env_name = "SF_OS_NODE_URL_FILE" if fixture == "os_node" else "SF_ES_NODE_URL_FILE"
+        if not url_file:
+            raise AssertionError(f"{env_name} is not set: run this test through ctest, whose fixture "
+                                 f"{fixture} starts the real node (sim/es-node)")
         try:
-            with open(ES_NODE_URL_FILE) as f:
+            with open(url_file) as f:
                 self.url = f.read().strip()
         except FileNotFoundError:
-            raise AssertionError(f"the real Elasticsearch node is not running ({ES_NODE_URL_FILE} is missing): "
-                                 "see the es_node_start test's output; install it with "
+            raise AssertionError(f"the real {fixture} node is not running ({url_file} is missing): "
+                                 f"see the {fixture}_start test's output; install it with "
                                  "scripts/install-es-node.sh") from None
         status, _, body = self.request("GET", "/")
         if status != 200:
-            raise AssertionError(f"the real Elasticsearch node at {self.url} answers GET / with {status}")
+            raise AssertionError(f"the real node at {self.url} answers GET / with {status}")
         self.version = json.loads(body)["version"]["number"]
+        self.distribution = json.loads(body)["version"].get("distribution", "elasticsearch")
 
     def request(self, method, path, body=None, headers=None, timeout=60):
         """Returns (status, headers, body bytes) for any status; a dict or list body is sent as JSON."""
@@ -156,7 +162,11 @@ class RealElasticsearch:
         return json.loads(data) if data else None
 
     def reset(self):
-        """Deletes every index, alias, index and component template and ingest pipeline a test created."""
+        """Deletes every data stream, index, alias, index and component template and ingest pipeline a test
+        created."""
+        # A data stream's backing indices can only go with the stream (7.10 open source has no streams).
+        if self.distribution == "opensearch":
+            self.json("DELETE", "/_data_stream/*")
         indices = self.json("GET", "/_cat/indices?format=json&h=index&expand_wildcards=all")
         names = [i["index"] for i in indices if not i["index"].startswith(".")]
         for start in range(0, len(names), 50):
