@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+source scripts/build-env.sh
 
 build=${SF_ASAN_BUILD_DIR:-build-asan}
 seconds=${SF_FUZZ_SECONDS:-60}
