@@ -238,6 +238,8 @@ reply es_sim::handle_es(request& req, std::string_view path, const query_params&
     if (method != http::verb::get && method != http::verb::head) return not_allowed("GET, HEAD, PUT, POST");
     return with_filter(get_mapping(seg.size() == 2 ? seg[0] : std::string_view("_all"), media), q, filter_parser_);
   }
+  if (seg.size() == 1 && !seg[0].starts_with('_') && (method == http::verb::put || method == http::verb::delete_))
+    return with_filter(index_admin(req, seg[0], media), q, filter_parser_);
   if (seg.size() >= 2 && seg.size() <= 3 && seg[1] == "_rollover" && !seg[0].starts_with('_')) {
     if (method != http::verb::post) return not_allowed("POST");
     return with_filter(rollover(req, seg[0], q, media), q, filter_parser_);

@@ -522,7 +522,7 @@ class document_mapper {
     if (!failure_ && flavor_.major < 8 && m_.total_ + added_ > limits_.total_fields_limit) {
       failure_ = mapping_failure{"illegal_argument_exception",
                                  "Limit of total fields [" + std::to_string(limits_.total_fields_limit) +
-                                     "] in index [" + std::string(index_) + "] has been exceeded",
+                                     "] has been exceeded",
                                  "", "", "total_fields_limit"};
     }
     if (failure_) {
