@@ -7,7 +7,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from es_sim_process import EsSim  # noqa: E402
+from es_sim_process import SimTestCase  # noqa: E402
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else os.environ.get("SF_ES_SIM", "es-sim")
 JSON = {"Content-Type": "application/json"}
@@ -23,18 +23,9 @@ def ndjson(*pairs):
     return out
 
 
-class Mappings(unittest.TestCase):
-    def setUp(self):
-        self.sims = []
-
-    def tearDown(self):
-        for s in self.sims:
-            s.close()
-
+class Mappings(SimTestCase):
     def start(self, *args):
-        s = EsSim(BINARY, *args)
-        self.sims.append(s)
-        return s
+        return self.start_sim(BINARY, *args)
 
     def call(self, sim, method, path, body=None):
         data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
@@ -114,6 +105,11 @@ class Mappings(unittest.TestCase):
                                                        "reason": "Limit of total fields [2] has been exceeded"})
         self.assertEqual(items[1]["create"]["status"], 400)
         self.assertEqual(self.state(sim)["indices"]["small"]["fields"], 0, "a refused document adds no mapping")
+        ct = "application/vnd.elasticsearch+x-ndjson; compatible-with=8"
+        status, _, raw = sim.request("POST", "/_bulk", b'{"create":{"_index":"v","_id":"1"}}\n{}\n',
+                                     {"Content-Type": ct})
+        self.assertEqual((status, json.loads(raw)), (406, {"error": "Content-Type header [%s] is not supported" % ct,
+                                                           "status": 406}))
 
     def test_ignore_dynamic_beyond_limit_stores_the_document_and_drops_the_fields(self):
         sim = self.start()
