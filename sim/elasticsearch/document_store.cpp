@@ -143,7 +143,8 @@ index_data* document_store::resolve(std::string_view name) {
   return const_cast<index_data*>(find(name));
 }
 
-concrete_index& document_store::add_generation(index_data& idx) {
+concrete_index& document_store::add_generation(index_data& idx, std::string_view settings,
+                                               std::string_view mappings) {
   concrete_index ci;
   const std::size_t gen = idx.generations.size() + 1;
   if (idx.data_stream) {
@@ -161,18 +162,21 @@ concrete_index& document_store::add_generation(index_data& idx) {
   // Mappings and settings come from the templates as they are now (a rollover picks up template changes).
   const resolved_template rt = templates_.resolve(idx.name);
   ci.settings = rt.settings;
+  if (!settings.empty()) merge_settings(settings, ci.settings);
   ci.limits = limits_from(ci.settings);
   if (idx.data_stream) {
     ci.mapping.merge(R"({"properties":{"@timestamp":{"type":"date"}}})", opt_.flavor);
     ci.mapping.set_data_stream(true);
   }
   for (const auto& m : rt.mappings) ci.mapping.merge(m, opt_.flavor);  // validated when the template was put
+  if (!mappings.empty()) ci.mapping.merge(mappings, opt_.flavor);       // validated by the caller
   if (idx.data_stream) backing_to_name_.emplace(ci.name, idx.name);
   idx.generations.push_back(std::move(ci));
   return idx.generations.back();
 }
 
-index_data& document_store::create_target(std::string_view name) {
+index_data& document_store::create_target(std::string_view name, std::string_view settings,
+                                          std::string_view mappings) {
   index_data idx;
   idx.name = std::string(name);
   const index_template* t = templates_.match(name);
@@ -180,7 +184,7 @@ index_data& document_store::create_target(std::string_view name) {
   if (t) idx.template_name = t->name;
   idx.lifecycle = templates_.resolve(name).lifecycle;
   index_data& stored = indices_.emplace(idx.name, std::move(idx)).first->second;
-  add_generation(stored);
+  add_generation(stored, settings, mappings);
   return stored;
 }
 

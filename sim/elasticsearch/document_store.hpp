@@ -114,13 +114,13 @@ class document_store {
 
   // POST <stream>/_rollover: a new backing index becomes the write index (unless `dry_run` or not `met`).
   rollover_result rollover(std::string_view stream, bool met, bool dry_run);
-  // PUT _data_stream/<name>; false if no data stream template matches.
-  index_data& create_target(std::string_view name);
+  // A new index or data stream from the templates; PUT <index> adds its own settings and mappings.
+  index_data& create_target(std::string_view name, std::string_view settings = {}, std::string_view mappings = {});
   void remove_target(std::string_view name);
 
  private:
   index_data* resolve(std::string_view name);
-  concrete_index& add_generation(index_data& idx);
+  concrete_index& add_generation(index_data& idx, std::string_view settings = {}, std::string_view mappings = {});
   std::string generate_id();
   item_result write(index_data& idx, const bulk_action& a, std::string id, bool create_only);
   item_result update(index_data& idx, const bulk_action& a);

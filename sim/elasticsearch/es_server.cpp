@@ -177,6 +177,11 @@ reply es_sim::handle_es(request& req, std::string_view path, const query_params&
     user_ = cfg_.creds.basic->substr(0, cfg_.creds.basic->find(':'));
 
   const bool has_body = !req.body().empty();
+  // Before 8.0 there is no REST compatibility: the vendor media types are just unknown content types.
+  if (cfg_.flavor().major < 8 && req[http::field::content_type].find("vnd.elasticsearch") != std::string_view::npos)
+    return es_reply(406, render_string_error("Content-Type header [" + std::string(req[http::field::content_type]) +
+                                                 "] is not supported",
+                                             406));
   auto media_check = check_media(req[http::field::content_type], req[http::field::accept], has_body);
   if (auto* rej = std::get_if<media_rejection>(&media_check)) return es_reply(rej->status, rej->body);
   const media_ok media = std::get<media_ok>(media_check);
@@ -238,6 +243,8 @@ reply es_sim::handle_es(request& req, std::string_view path, const query_params&
     if (method != http::verb::get && method != http::verb::head) return not_allowed("GET, HEAD, PUT, POST");
     return with_filter(get_mapping(seg.size() == 2 ? seg[0] : std::string_view("_all"), media), q, filter_parser_);
   }
+  if (seg.size() == 1 && !seg[0].starts_with('_') && (method == http::verb::put || method == http::verb::delete_))
+    return with_filter(index_admin(req, seg[0], media), q, filter_parser_);
   if (seg.size() >= 2 && seg.size() <= 3 && seg[1] == "_rollover" && !seg[0].starts_with('_')) {
     if (method != http::verb::post) return not_allowed("POST");
     return with_filter(rollover(req, seg[0], q, media), q, filter_parser_);

@@ -67,6 +67,7 @@ class es_sim {
   reply ingest_pipeline(request& req, std::string_view id, const media_ok& media);
   reply data_stream(request& req, std::string_view name, const media_ok& media);
   reply get_mapping(std::string_view target, const media_ok& media);
+  reply index_admin(request& req, std::string_view name, const media_ok& media);
   reply rollover(request& req, std::string_view target, const query_params& q, const media_ok& media);
   reply has_privileges(request& req, const media_ok& media);
   std::optional<reply> denied(std::string_view action, std::string_view privilege);

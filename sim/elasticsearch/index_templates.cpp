@@ -88,6 +88,9 @@ std::optional<rest_error> read_body(simdjson::dom::object root, std::string_view
 }
 
 
+
+}  // namespace
+
 // A mapping error as a put of a component template (or an index) reports it: the wrapper and its cause.
 rest_error mapping_rest_error(const mapping_definition_error& e, const cluster_flavor& flavor) {
   std::string inner = e.reason;
@@ -98,8 +101,6 @@ rest_error mapping_rest_error(const mapping_definition_error& e, const cluster_f
   r.caused_by.emplace_back(e.type, inner);
   return r;
 }
-
-}  // namespace
 
 bool name_list_match(std::string_view list, std::string_view name) {
   while (true) {
@@ -130,7 +131,7 @@ std::optional<rest_error> index_templates::put_component(std::string_view name, 
     if (!is_known(f.key, known_component_fields))
       return parse_error("[1:2] [component_template] unknown field [" + std::string(f.key) + "]");
   if (fields.at_key("template").error() != simdjson::SUCCESS)
-    return rest_error{400, "x_content_parse_exception", "[1:2] Required [template]", {}};
+    return rest_error{400, "illegal_argument_exception", "Required [template]", {}};
   component_template c;
   c.name = std::string(name);
   if (auto e = read_body(fields, "component_template", c.part, c.body)) return e;
@@ -203,8 +204,15 @@ std::optional<rest_error> index_templates::put(std::string_view name, std::strin
   bool has_patterns = false;
   const simdjson::dom::object fields = as_object(root);
   for (const auto f : fields) {
-    if (!is_known(f.key, known_fields))
+    // ignore_missing_component_templates came with 8.7; 7.x does not know the key.
+    if (!is_known(f.key, known_fields) || (flavor_.major < 8 && f.key == "ignore_missing_component_templates"))
       return parse_error("[1:2] [index_template] unknown field [" + std::string(f.key) + "]");
+    if (f.key == "data_stream" && flavor_.major < 8 && !flavor_.xpack) {
+      rest_error r{400, "illegal_argument_exception",
+                   "composable template [" + std::string(name) + "] template after composition is invalid"};
+      r.caused_by.emplace_back("x_content_parse_exception", "[1:2] [index_template] unknown field [data_stream]");
+      return r;
+    }
     if (f.key == "index_patterns") {
       has_patterns = true;
       if (f.value.is_string()) {
@@ -237,7 +245,8 @@ std::optional<rest_error> index_templates::put(std::string_view name, std::strin
       t.ignore_missing = string_list(f.value);
     }
   }
-  if (!has_patterns || t.patterns.empty())
+  if (!has_patterns) return rest_error{400, "illegal_argument_exception", "Required [index_patterns]"};
+  if (t.patterns.empty())
     return rest_error{
         400, "action_request_validation_exception", "Validation Failed: 1: index patterns are missing;", {}};
   if (auto e = read_body(fields, "index_template", t.part, t.body)) return e;

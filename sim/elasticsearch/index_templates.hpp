@@ -76,6 +76,9 @@ class index_templates {
   std::map<std::string, component_template, std::less<>> components_;
 };
 
+// A mapping error as a put (component template, index) reports it: "Failed to parse mapping..." and its cause.
+rest_error mapping_rest_error(const mapping_definition_error& e, const cluster_flavor& flavor);
+
 // "a,b*" matched against `name`, as name lists in template APIs.
 bool name_list_match(std::string_view list, std::string_view name);
 

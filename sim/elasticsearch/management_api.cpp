@@ -3,6 +3,7 @@
 #include "sim/elasticsearch/es_server.hpp"
 #include "sim/elasticsearch/dom_util.hpp"
 
+#include "sim/elasticsearch/dom_util.hpp"
 #include "sim/elasticsearch/glob.hpp"
 #include "sim/elasticsearch/json_text.hpp"
 #include "sim/elasticsearch/options.hpp"
@@ -263,6 +264,55 @@ reply es_sim::get_mapping(std::string_view target, const media_ok& media) {
   }
   body += '}';
   return es_reply(200, std::move(body), response_content_type(media));
+}
+
+reply es_sim::index_admin(request& req, std::string_view name, const media_ok& media) {
+  const index_data* existing = store_.find(name);
+  if (req.method() == http::verb::delete_) {
+    if (existing == nullptr) return index_not_found(name, media);
+    if (existing->data_stream)
+      return error_reply({400, "illegal_argument_exception",
+                          "index [" + std::string(name) + "] is the write index for data stream [" + existing->name +
+                              "] and cannot be deleted"});
+    store_.remove_target(name);
+    return es_reply(200, acknowledged, response_content_type(media));
+  }
+  if (existing != nullptr) {
+    rest_error e{400, "resource_already_exists_exception",
+                 "index [" + std::string(name) + "/" + existing->write().uuid + "] already exists"};
+    e.extra = {{"index_uuid", json_string(existing->write().uuid)}, {"index", json_string(name)}};
+    return error_reply(e);
+  }
+  if (auto bad = invalid_index_name(name)) return error_reply({400, "invalid_index_name_exception", *bad});
+  if (templates_.is_data_stream(name))
+    return error_reply({400, "illegal_argument_exception",
+                        "cannot create index with name [" + std::string(name) + "], because it matches with template [" +
+                            templates_.match(name)->name +
+                            "] that creates data streams only, use create data stream api instead"});
+  std::string settings, mappings;
+  if (!req.body().empty()) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (auto ec = parser.parse(req.body()).get(root))
+      return error_reply({400, "x_content_parse_exception", "[1:1] Failed to parse: " + std::string(simdjson::error_message(ec))});
+    if (!root.is_object()) return error_reply({400, "x_content_parse_exception", "[1:1] Expected START_OBJECT"});
+    for (const auto f : as_object(root)) {
+      if (f.key == "settings" && f.value.is_object()) settings = simdjson::minify(f.value);
+      else if (f.key == "mappings" && f.value.is_object()) mappings = simdjson::minify(f.value);
+      else if (f.key == "aliases")
+        return error_reply({400, "illegal_argument_exception", "es-sim does not support aliases"});
+      else
+        return error_reply({400, "parse_exception", "unknown key [" + std::string(f.key) + "] for create index"});
+    }
+    if (!mappings.empty()) {
+      index_mapping probe;
+      if (auto e = probe.merge(mappings, cfg_.flavor())) return error_reply(mapping_rest_error(*e, cfg_.flavor()));
+    }
+  }
+  store_.create_target(name, settings, mappings);
+  return es_reply(200,
+                  "{\"acknowledged\":true,\"shards_acknowledged\":true,\"index\":" + json_string(name) + "}",
+                  response_content_type(media));
 }
 
 reply es_sim::rollover(request& req, std::string_view target, const query_params& q, const media_ok& media) {

@@ -522,7 +522,7 @@ class document_mapper {
     if (!failure_ && flavor_.major < 8 && m_.total_ + added_ > limits_.total_fields_limit) {
       failure_ = mapping_failure{"illegal_argument_exception",
                                  "Limit of total fields [" + std::to_string(limits_.total_fields_limit) +
-                                     "] in index [" + std::string(index_) + "] has been exceeded",
+                                     "] has been exceeded",
                                  "", "", "total_fields_limit"};
     }
     if (failure_) {
@@ -761,6 +761,17 @@ class document_mapper {
   bool check_value(mapper& m, simdjson::dom::element v) {
     using et = simdjson::dom::element_type;
     const std::string_view t = m.type;
+    // 0: any value (flattened, geo, ...), 1: any scalar (text, keyword), 2: checked below.
+    if (m.family < 0)
+      m.family = is_one_of(t, {"text", "keyword", "wildcard", "match_only_text", "version", "search_as_you_type"}) ? 1
+                 : is_one_of(t, {"flattened", "geo_point", "geo_shape", "binary", "percolator", "join", "dense_vector",
+                                 "sparse_vector", "histogram", "rank_features", "point", "shape",
+                                 "aggregate_metric_double", "alias", "completion"}) ||
+                         t.ends_with("_range")
+                     ? 0
+                     : 2;
+    if (m.family == 0) return true;
+    if (m.family == 1 && v.type() != et::OBJECT) return true;
     if (t == "flattened" || t == "geo_point" || t == "geo_shape" || t == "binary" || t == "percolator" ||
         t == "join" || t.ends_with("_range") || t == "dense_vector" || t == "sparse_vector" || t == "histogram" ||
         t == "rank_features" || t == "point" || t == "shape" || t == "aggregate_metric_double" || t == "alias" ||

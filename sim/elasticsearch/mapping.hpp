@@ -37,6 +37,8 @@ struct mapper {
   std::string format;                                       // date formats ("" = the default)
   std::optional<std::string> constant;                      // constant_keyword's value
   bool is_object() const { return type == "object" || type == "nested"; }
+  // The type's value rule, classified once (the bulk path asks for every value): see check_value.
+  mutable std::int8_t family = -1;
   // Elasticsearch's count: this mapper, its multi-fields and (for objects) everything below.
   std::int64_t total_fields() const;
 };

@@ -3,6 +3,7 @@ import os
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -46,3 +47,19 @@ class EsSim:
             self.proc.kill()
             self.proc.wait(timeout=10)
         self.log.close()
+
+
+class SimTestCase(unittest.TestCase):
+    """A test case that starts es-sim processes with `start(binary, *flags)` and stops them afterwards."""
+
+    def setUp(self):
+        self.sims = []
+
+    def tearDown(self):
+        for s in self.sims:
+            s.close()
+
+    def start_sim(self, binary, *args):
+        s = EsSim(binary, *args)
+        self.sims.append(s)
+        return s

@@ -1,5 +1,6 @@
 """es-sim with the official Python client (Debian's python3-elasticsearch 7.17): info(), helpers.bulk with
-create ops and duplicate ids, and partial failures the client must report."""
+create ops and duplicate ids, partial failures the client must report, and the index management calls a
+setup makes (component and index templates, ILM, pipelines, data streams, mappings, rollover, privileges)."""
 import json
 import os
 import sys
@@ -63,6 +64,47 @@ class OfficialClient(unittest.TestCase):
         results = list(helpers.streaming_bulk(self.es, actions(["p", "poison", "q"]), raise_on_error=False,
                                               chunk_size=2))
         self.assertEqual([ok for ok, _ in results], [True, False, True])
+
+    def test_index_management_as_a_setup_makes_it(self):
+        es = self.es
+        builtin = es.cluster.get_component_template(name="logs@*")
+        self.assertIn("logs@settings", [c["name"] for c in builtin["component_templates"]])
+        es.cluster.put_component_template(name="scaleft@mappings", body={"template": {"mappings": {
+            "properties": {"scaleft": {"properties": {"related": {"type": "flattened"}}}}}}})
+        es.indices.put_index_template(name="scaleft", body={
+            "index_patterns": ["logs-scaleft.*-*"], "priority": 200, "data_stream": {},
+            "composed_of": ["logs@mappings", "logs@settings", "scaleft@mappings", "ecs@mappings", "scaleft@custom"],
+            "ignore_missing_component_templates": ["scaleft@custom"]})
+        with self.assertRaises(elasticsearch.RequestError) as bad:
+            es.indices.put_index_template(name="clash", body={"index_patterns": ["logs-scaleft.*-*"],
+                                                              "priority": 200})
+        self.assertEqual(bad.exception.error, "illegal_argument_exception")
+        es.ilm.put_lifecycle(policy="scaleft", body={"policy": {"phases": {"hot": {"actions": {
+            "rollover": {"max_age": "30d", "max_primary_shard_size": "50gb"}}}}}})
+        self.assertIn("scaleft", es.ilm.get_lifecycle(policy="scaleft"))
+        es.ingest.put_pipeline(id="scaleft", body={"processors": [
+            {"set": {"field": "event.ingested", "value": "{{{_ingest.timestamp}}}"}}]})
+        self.assertIn("scaleft", es.ingest.get_pipeline(id="scaleft"))
+        ok, _ = helpers.bulk(self.es, actions(["m1", "m2"]), pipeline="scaleft")
+        self.assertEqual(ok, 2)
+        with self.assertRaises(helpers.BulkIndexError) as missing:
+            helpers.bulk(self.es, actions(["m3"]), pipeline="none-such")
+        self.assertEqual(missing.exception.errors[0]["create"]["error"]["reason"],
+                         "pipeline with id [none-such] does not exist")
+        stream = es.indices.get_data_stream(name=INDEX)["data_streams"][0]
+        self.assertEqual(stream["template"], "scaleft")
+        mapping = es.indices.get_mapping(index=INDEX)
+        props = list(mapping.values())[0]["mappings"]["properties"]
+        self.assertEqual(props["scaleft"]["properties"]["related"], {"type": "flattened"})
+        self.assertEqual(props["event"]["properties"]["ingested"], {"type": "date"})
+        rolled = es.indices.rollover(alias=INDEX)
+        self.assertTrue(rolled["rolled_over"])
+        ok, errors = helpers.bulk(self.es, actions(["m1"]), raise_on_error=False)
+        self.assertEqual((ok, errors), (1, []), "the new write index has no m1 yet")
+        self.assertEqual(es.count(index=INDEX)["count"], 3)
+        priv = es.security.has_privileges(body={"cluster": ["manage_ilm"],
+                                                "index": [{"names": [INDEX], "privileges": ["create_doc"]}]})
+        self.assertTrue(priv["has_all_requested"])
 
 
 if __name__ == "__main__":

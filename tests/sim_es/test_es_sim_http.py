@@ -14,7 +14,7 @@ import unittest
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from es_sim_process import EsSim  # noqa: E402
+from es_sim_process import SimTestCase  # noqa: E402
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else os.environ.get("SF_ES_SIM", "es-sim")
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -34,18 +34,9 @@ def creates(index, ids, ts=True):
                         {"@timestamp": "2024-05-01T00:00:00Z", "n": i} if ts else {"n": i}) for i in ids])
 
 
-class EsSimHttp(unittest.TestCase):
-    def setUp(self):
-        self.sims = []
-
-    def tearDown(self):
-        for s in self.sims:
-            s.close()
-
+class EsSimHttp(SimTestCase):
     def start(self, *args):
-        s = EsSim(BINARY, *args)
-        self.sims.append(s)
-        return s
+        return self.start_sim(BINARY, *args)
 
     def bulk(self, sim, body, path="/_bulk", headers=None, timeout=10):
         h = dict(NDJSON)
