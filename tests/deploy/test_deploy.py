@@ -17,6 +17,16 @@ DEPLOY = os.path.join(ROOT, "deploy")
 FORWARDER = os.environ.get("SF_FORWARDER", "")
 
 
+def credentials_env(test):
+    """The environment of a process started by systemd: placeholder secret files in ${CREDENTIALS_DIRECTORY}."""
+    cred = tempfile.mkdtemp()
+    test.addCleanup(shutil.rmtree, cred)
+    for name in ("sft-key-secret", "es-api-key"):
+        with open(os.path.join(cred, name), "w") as f:
+            f.write("placeholder\n")
+    return dict(os.environ, CREDENTIALS_DIRECTORY=cred, SFT_KEY_ID="placeholder-key-id")
+
+
 # Elasticsearch types a JSON value may be stored in.
 COMPATIBLE = {
     str: {"keyword", "text", "match_only_text", "date", "ip", "flattened", "constant_keyword", "wildcard"},
