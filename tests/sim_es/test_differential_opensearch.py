@@ -33,13 +33,6 @@ DIFFERENCES = {
     ("data_stream_bulk", "items[3]._index"): ("unverified",
         "an `index` op refused by the stream (same status, type and reason on both): OpenSearch names the "
         "backing index in the item, es-sim the stream"),
-    ("data_stream_rollover", ""): ("pending-in-es-sim",
-        "es-sim has no data stream rollover: POST <stream>/_rollover is 400 'no handler found for uri'; "
-        "OpenSearch (and Elasticsearch 8) roll over to generation 000002"),
-    ("data_stream_bulk_after_rollover", ""): ("pending-in-es-sim",
-        "follows from the missing rollover: es-sim answers 409 in the old write index, a real node creates a "
-        "second copy in the new one"),
-    ("data_stream_count", "count"): ("pending-in-es-sim", "follows from the missing rollover: 1 copy, not 2"),
 }
 # Backing index names: OpenSearch `.ds-<stream>-000001`, Elasticsearch 8 `.ds-<stream>-<yyyy.MM.dd>-000001`
 # (the date the index was created, <date> once normalised).

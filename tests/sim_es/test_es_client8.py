@@ -53,8 +53,6 @@ class ClientOnEsSim(unittest.TestCase):
         self.assertEqual(sorted((e["create"]["_id"], e["create"]["status"]) for e in errors), [("b", 409), ("c", 409)])
         self.assertEqual(self.es.count(index=INDEX)["count"], 4)
 
-    # Pending in es-sim: PUT <index> and GET <index>/_mapping are being added on branch h-essim.
-    @unittest.expectedFailure
     def test_indices_create_and_get_mapping(self):
         self.es.indices.create(index=INDEX, mappings={"properties": {"event": {"properties": {
             "id": {"type": "keyword"}}}}})
@@ -107,8 +105,8 @@ class ClientOnRealNode(SevenTenServer, unittest.TestCase):
                          "keyword")
 
 
-# Pending in es-sim: with --version 7.10.2 es-sim still sends X-elastic-product and accepts compatible-with=8
-# (see differential_allowlist.json), so the client works where a real 7.10.2 refuses it.
+# Pending in es-sim: with --version 7.10.2 es-sim still sends X-elastic-product (see differential_allowlist.json),
+# so the client accepts its answers where a real 7.10.2 is refused for the missing header.
 class ClientOnEsSimAsSevenTen(SevenTenServer, unittest.TestCase):
     def setUp(self):
         self.sim = EsSim(BINARY, "--version", "7.10.2")
@@ -121,18 +119,6 @@ class ClientOnEsSimAsSevenTen(SevenTenServer, unittest.TestCase):
     @unittest.expectedFailure
     def test_info_is_refused_for_the_missing_product_header(self):
         super().test_info_is_refused_for_the_missing_product_header()
-
-    @unittest.expectedFailure
-    def test_bulk_helper_gets_406_for_the_compatibility_media_type(self):
-        super().test_bulk_helper_gets_406_for_the_compatibility_media_type()
-
-    @unittest.expectedFailure
-    def test_indices_create_gets_406(self):
-        super().test_indices_create_gets_406()
-
-    @unittest.expectedFailure
-    def test_errors_pass_through_only_non_2xx(self):  # es-sim has no GET <index>/_mapping yet
-        super().test_errors_pass_through_only_non_2xx()
 
 
 if __name__ == "__main__":
