@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-build=${SF_BUILD_DIR:-build}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+# A production build of its own (no tests, no test hooks), apart from the test tree scripts/test.sh builds.
+build=${SF_BUILD_DIR:-build-release}
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSF_BUILD_TESTS=OFF -DSF_BUILD_BENCH=OFF >/dev/null
 echo "==> building (log: $build/build.log)"
 cmake --build "$build" -j"$(nproc)" --target scaleft-forwarder scaleft-sim es-sim >"$build/build.log" 2>&1 ||
   { tail -n 40 "$build/build.log"; exit 1; }
