@@ -341,13 +341,7 @@ reply es_sim::index_template(request& req, std::string_view name, const media_ok
                                             "index template matching [" + std::string(name) + "] not found",
                                             {}}));
   }
-  std::string body = "{\"index_templates\":[";
-  for (std::size_t i = 0; i < found.size(); ++i) {
-    if (i) body += ',';
-    body += "{\"name\":" + json_string(found[i]->name) + ",\"index_template\":" + found[i]->body + "}";
-  }
-  body += "]}";
-  return es_reply(200, std::move(body), response_content_type(media));
+  return es_reply(200, named_list_json("index_templates", "index_template", found), response_content_type(media));
 }
 
 item_result es_sim::injected_item(const bulk_action& a, const fault_rule& f) const {

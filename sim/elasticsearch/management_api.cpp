@@ -1,7 +1,6 @@
 // es-sim's cluster management endpoints: component templates, ILM policies, ingest pipelines, data streams,
 // GET _mapping, rollover and _has_privileges.
 #include "sim/elasticsearch/es_server.hpp"
-#include "sim/elasticsearch/dom_util.hpp"
 
 #include "sim/elasticsearch/dom_util.hpp"
 #include "sim/elasticsearch/glob.hpp"
@@ -96,13 +95,7 @@ reply es_sim::component_template(request& req, std::string_view name, const medi
   if (found.empty() && name.find('*') == std::string_view::npos)
     return error_reply({404, "resource_not_found_exception",
                         "component template matching [" + std::string(name) + "] not found", {}});
-  std::string body = "{\"component_templates\":[";
-  for (std::size_t i = 0; i < found.size(); ++i) {
-    if (i) body += ',';
-    body += "{\"name\":" + json_string(found[i]->name) + ",\"component_template\":" + found[i]->body + "}";
-  }
-  body += "]}";
-  return es_reply(200, std::move(body), response_content_type(media));
+  return es_reply(200, named_list_json("component_templates", "component_template", found), response_content_type(media));
 }
 
 reply es_sim::ilm_policy(request& req, std::string_view name, const media_ok& media) {
