@@ -5,9 +5,9 @@
 // but no rendering, no sinks and no checkpoint. To stay honest it receives every byte of every page, reads
 // each body once (a checksum the compiler cannot drop) and stops only on an empty list, as the forwarder
 // does.
-#include "daemon/http/client.hpp"
-#include "daemon/http/link_header.hpp"
-#include "daemon/http/url.hpp"
+#include "common/http/client.hpp"
+#include "common/http/link_header.hpp"
+#include "common/http/url.hpp"
 #include "daemon/source/scaleft_api.hpp"
 
 #include <boost/asio/co_spawn.hpp>

@@ -146,9 +146,9 @@ void bulk_encode(benchmark::State& state) {
   std::size_t bytes = 0;
   for (auto _ : state) {
     auto requests =
-        sf::sinks::es::split_requests(batch, items, "logs-scaleft.audit-default", 5000, 10u << 20);
+        sf::sinks::elasticsearch::split_requests(batch, items, "logs-scaleft.audit-default", 5000, 10u << 20);
     for (const auto& r : requests) {
-      std::string body = sf::sinks::es::encode_bulk_body(batch, r, "logs-scaleft.audit-default");
+      std::string body = sf::sinks::elasticsearch::encode_bulk_body(batch, r, "logs-scaleft.audit-default");
       bytes = body.size();
       benchmark::DoNotOptimize(body.data());
     }
@@ -162,15 +162,15 @@ BENCHMARK(bulk_encode)->Apply(with_spread);
 void bulk_encode_data_stream(benchmark::State& state) {
   const auto& batch = sim_batch();
   const auto items = all_items(batch);
-  sf::sinks::es::bulk_format f;
+  sf::sinks::elasticsearch::bulk_format f;
   f.target = "logs-scaleft.audit-default";
-  f.extras.tail = sf::sinks::es::data_stream_tail(f.target);
-  if (state.range(0) == 1) f.extras.ingested = sf::sinks::es::ingested_field("2026-01-01T00:00:00.000Z");
+  f.extras.tail = sf::sinks::elasticsearch::data_stream_tail(f.target);
+  if (state.range(0) == 1) f.extras.ingested = sf::sinks::elasticsearch::ingested_field("2026-01-01T00:00:00.000Z");
   std::size_t bytes = 0;
   for (auto _ : state) {
-    auto requests = sf::sinks::es::split_requests(batch, items, f, 5000, 10u << 20);
+    auto requests = sf::sinks::elasticsearch::split_requests(batch, items, f, 5000, 10u << 20);
     for (const auto& r : requests) {
-      std::string body = sf::sinks::es::encode_bulk_body(batch, r, f);
+      std::string body = sf::sinks::elasticsearch::encode_bulk_body(batch, r, f);
       bytes = body.size();
       benchmark::DoNotOptimize(body.data());
     }
@@ -203,7 +203,7 @@ void bulk_response_parse(benchmark::State& state) {
   const std::size_t failed = static_cast<std::size_t>(state.range(0));
   const std::string body = bulk_response_text(page_events, failed);
   for (auto _ : state) {
-    auto r = sf::sinks::es::parse_bulk_response(body, page_events);
+    auto r = sf::sinks::elasticsearch::parse_bulk_response(body, page_events);
     if (!r.ok()) state.SkipWithError(r.error.c_str());
     benchmark::DoNotOptimize(r.items.data());
   }
@@ -216,7 +216,7 @@ void gzip_level1(benchmark::State& state) {
   const std::string_view data = sim_batch().ndjson();
   std::size_t out = 0;
   for (auto _ : state) {
-    auto z = sf::sinks::es::gzip_compress(data, 1);
+    auto z = sf::sinks::elasticsearch::gzip_compress(data, 1);
     if (!z) state.SkipWithError("gzip failed");
     out = z->size();
   }

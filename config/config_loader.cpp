@@ -19,10 +19,16 @@
 #include <map>
 #include <sstream>
 
-#include "config/rfc3339.hpp"
-#include "config/units.hpp"
+#include "common/time/rfc3339.hpp"
+#include "common/units/units.hpp"
 
 namespace sf::config {
+
+using time::parse_rfc3339_ns;
+using units::format_duration;
+using units::format_size;
+using units::parse_duration;
+using units::parse_size;
 namespace {
 
 constexpr std::size_t max_secret_file_bytes = 64 * 1024;

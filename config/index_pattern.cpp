@@ -1,7 +1,7 @@
 // Event-time index names: parsing the Logstash/Beats date pattern and resolving it from an RFC 3339 time.
 #include "config/index_pattern.hpp"
 
-#include "config/rfc3339.hpp"
+#include "common/time/rfc3339.hpp"
 
 namespace sf::config {
 
@@ -74,13 +74,13 @@ std::optional<index_pattern> index_pattern::parse(std::string_view text, std::st
 
 std::optional<std::string> index_pattern::resolve(std::string_view timestamp) const {
   if (!has_date_) return text_;
-  const auto ns = parse_rfc3339_ns(timestamp);
+  const auto ns = time::parse_rfc3339_ns(timestamp);
   if (!ns) return std::nullopt;
   // A UTC time ("...Z") already holds the digits; any other offset is converted to UTC first.
   std::string utc;
   std::string_view t = timestamp;
   if (t.back() != 'Z' && t.back() != 'z') {
-    utc = format_rfc3339_ns(*ns);
+    utc = time::format_rfc3339_ns(*ns);
     t = utc;
   }
   std::string out;

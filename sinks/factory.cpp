@@ -16,7 +16,7 @@ std::vector<std::unique_ptr<sink>> make_sinks(const config::forwarder_config& cf
         out.push_back(std::make_unique<file::file_sink>(s.name, *f, ex));
       } else {
         const auto& es = std::get<config::elasticsearch_sink_config>(s.settings);
-        out.push_back(make_elasticsearch_sink(s.name, es, ex, cfg.state_dir));
+        out.push_back(elasticsearch::make_elasticsearch_sink(s.name, es, ex, cfg.state_dir));
       }
     } catch (const std::exception& e) {
       throw std::runtime_error("sink '" + s.name + "': " + e.what());

@@ -1,7 +1,7 @@
 // The sink contract: deliver one batch, and return only once every event in it is stored or dead-lettered.
 #pragma once
 
-#include "daemon/audit/event_batch.hpp"
+#include "sinks/event_batch.hpp"
 
 #include <boost/asio/awaitable.hpp>
 

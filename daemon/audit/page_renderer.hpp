@@ -2,7 +2,7 @@
 // files.
 #pragma once
 
-#include "daemon/audit/event_batch.hpp"
+#include "sinks/event_batch.hpp"
 
 #include <simdjson.h>
 

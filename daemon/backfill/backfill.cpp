@@ -2,10 +2,10 @@
 // oldest-first walk to the window's end, with progress saved after every delivered page.
 #include "daemon/backfill/backfill.hpp"
 
-#include "config/rfc3339.hpp"
-#include "daemon/http/client.hpp"
+#include "common/time/rfc3339.hpp"
+#include "common/http/client.hpp"
 #include "daemon/keys/credentials_store.hpp"
-#include "daemon/log/logger.hpp"
+#include "common/log/logger.hpp"
 #include "daemon/runtime/stopper.hpp"
 #include "daemon/source/audit_reader.hpp"
 #include "daemon/source/rate_limiter.hpp"
@@ -30,7 +30,7 @@ std::int64_t now_ns() {
 }
 
 std::int64_t ts_of(const audit::event_batch& b, std::size_t i) {
-  return config::parse_rfc3339_ns(b.timestamp(i)).value_or(0);
+  return time::parse_rfc3339_ns(b.timestamp(i)).value_or(0);
 }
 
 }  // namespace
@@ -335,8 +335,8 @@ struct job::impl {
       log::warn(
           "--since is more than 90 days ago and the ScaleFT service keeps only 90 days of events; "
           "backfilling the part it still has",
-          {{"since", config::format_rfc3339_ns(opts.window.since_ns)},
-           {"oldest_available", config::format_rfc3339_ns(now_ns() - retention_ns)}});
+          {{"since", time::format_rfc3339_ns(opts.window.since_ns)},
+           {"oldest_available", time::format_rfc3339_ns(now_ns() - retention_ns)}});
     }
     bool ok = true;
     std::optional<fetched_page> first_page;

@@ -1,7 +1,8 @@
 // Progress file text (JSON, parsed strictly with simdjson) and its crash-safe load and save.
 #include "daemon/backfill/progress_file.hpp"
 
-#include "daemon/log/logger.hpp"
+#include "common/json/json_escape.hpp"
+#include "common/log/logger.hpp"
 #include "daemon/state/state_dir.hpp"
 
 #include <fmt/format.h>
@@ -14,7 +15,7 @@ constexpr int progress_version = 1;
 
 void add_string(std::string& out, std::string_view key, std::string_view value) {
   out += fmt::format(",\"{}\":\"", key);
-  log::append_json_escaped(out, value);
+  json::append_json_escaped(out, value);
   out += '"';
 }
 
@@ -27,7 +28,7 @@ std::string progress_to_json(const progress_state& p) {
   out += ",\"sinks\":[";
   for (std::size_t i = 0; i < p.sinks.size(); ++i) {
     out += i ? ",\"" : "\"";
-    log::append_json_escaped(out, p.sinks[i]);
+    json::append_json_escaped(out, p.sinks[i]);
     out += '"';
   }
   out += fmt::format("],\"located\":{}", p.located);
@@ -40,7 +41,7 @@ std::string progress_to_json(const progress_state& p) {
   for (std::size_t i = 0; i < p.per_sink.size(); ++i) {
     const auto& s = p.per_sink[i];
     out += i ? ",{\"name\":\"" : "{\"name\":\"";
-    log::append_json_escaped(out, s.name);
+    json::append_json_escaped(out, s.name);
     out += fmt::format("\",\"stored\":{},\"duplicates\":{},\"dead_lettered\":{}}}", s.stored, s.duplicates,
                        s.dead_lettered);
   }

@@ -1,7 +1,7 @@
 // A backfill's progress in <state_dir>/backfill/<hash>.json: where the walk is, what it has shipped so far.
 #pragma once
 
-#include "daemon/state/atomic_file.hpp"
+#include "common/files/atomic_file.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,8 +1,8 @@
 // Progress line, progress log records and the final summary of a backfill.
 #include "daemon/backfill/report.hpp"
 
-#include "config/rfc3339.hpp"
-#include "daemon/log/logger.hpp"
+#include "common/time/rfc3339.hpp"
+#include "common/log/logger.hpp"
 
 #include <fmt/format.h>
 
@@ -51,7 +51,7 @@ std::string summary_text(const job_result& r, int page_size) {
   out += fmt::format(
       "backfill {} {} .. {}\n",
       r.what == job_result::kind::completed ? "complete" : "interrupted (run the same command to continue)",
-      config::format_rfc3339_ns(p.since_ns), config::format_rfc3339_ns(p.until_ns));
+      time::format_rfc3339_ns(p.since_ns), time::format_rfc3339_ns(p.until_ns));
   out += fmt::format("  events:    {}\n", p.events);
   out += fmt::format("  pages:     {}\n", p.pages);
   out += fmt::format("  requests:  {} (search {}; minimum for this window {}, {} over it)\n", p.requests,
@@ -94,7 +94,7 @@ void progress_display::update(const job_view& v) {
                                   {"events_per_s", per_second(v.events_this_run, v.run_elapsed)},
                                   {"requests", p.requests},
                                   {"window_covered_pct", f * 100.0},
-                                  {"position", config::format_rfc3339_ns(p.position_ns)},
+                                  {"position", time::format_rfc3339_ns(p.position_ns)},
                                   {"eta_s", left ? static_cast<std::int64_t>(left->count()) : -1}});
 }
 

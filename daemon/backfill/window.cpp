@@ -1,7 +1,7 @@
 // Backfill decisions without I/O: window filtering, progress, request bounds, direction, progress-file name.
 #include "daemon/backfill/window.hpp"
 
-#include "config/rfc3339.hpp"
+#include "common/time/rfc3339.hpp"
 
 #include <fmt/format.h>
 
@@ -24,7 +24,7 @@ filtered_page filter_page(const audit::event_batch& page, const time_window& w, 
   out.batch.reserve(n, doc_bytes);
   for (std::size_t k = 0; k < n; ++k) {
     const std::size_t i = reverse ? n - 1 - k : k;
-    auto ts = config::parse_rfc3339_ns(page.timestamp(i));
+    auto ts = time::parse_rfc3339_ns(page.timestamp(i));
     if (!ts) {
       // No time, no window: an event the renderer kept without a valid timestamp cannot be placed.
       ++out.unparsable;

@@ -1,7 +1,7 @@
 // Backfill decisions without I/O: the time window, filtering a page, progress and ETA, request-count bounds.
 #pragma once
 
-#include "daemon/audit/event_batch.hpp"
+#include "sinks/event_batch.hpp"
 
 #include <chrono>
 #include <cstdint>

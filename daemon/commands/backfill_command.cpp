@@ -1,10 +1,10 @@
 // backfill: ships every event of a past time window to the chosen sinks, resumable, beside the daemon.
-#include "config/rfc3339.hpp"
+#include "common/time/rfc3339.hpp"
 #include "daemon/backfill/backfill.hpp"
 #include "daemon/backfill/report.hpp"
 #include "daemon/commands/command.hpp"
 #include "daemon/keys/credentials_store.hpp"
-#include "daemon/log/logger.hpp"
+#include "common/log/logger.hpp"
 #include "daemon/state/state_dir.hpp"
 #include "sinks/factory.hpp"
 
@@ -54,7 +54,7 @@ int backfill(const cli_args& args) {
   configure_logging(cfg);
 
   const auto since_text = args.get("--since").value_or("");
-  const auto since = config::parse_rfc3339_ns(since_text);
+  const auto since = time::parse_rfc3339_ns(since_text);
   if (!since) {
     std::cerr << "scaleft-forwarder: --since needs an RFC 3339 time (e.g. 2024-05-01T00:00:00Z), got '"
               << since_text << "'\n";
@@ -63,7 +63,7 @@ int backfill(const cli_args& args) {
   backfill::job_options opts;
   opts.window.since_ns = *since;
   if (auto until_text = args.get("--until")) {
-    auto until = config::parse_rfc3339_ns(*until_text);
+    auto until = time::parse_rfc3339_ns(*until_text);
     if (!until) {
       std::cerr << "scaleft-forwarder: --until needs an RFC 3339 time, got '" << *until_text << "'\n";
       return exit_usage;

@@ -2,7 +2,7 @@
 #include "daemon/commands/command.hpp"
 
 #include "config/config_loader.hpp"
-#include "daemon/log/logger.hpp"
+#include "common/log/logger.hpp"
 
 #include <iostream>
 

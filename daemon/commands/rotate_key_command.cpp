@@ -1,7 +1,7 @@
 // rotate-key: one forced rotation of the service user's API key, then exit (0, or 1 with the reason).
 #include "daemon/commands/command.hpp"
 #include "daemon/keys/key_manager.hpp"
-#include "daemon/log/logger.hpp"
+#include "common/log/logger.hpp"
 #include "daemon/state/state_dir.hpp"
 
 #include <boost/asio/co_spawn.hpp>

@@ -1,7 +1,7 @@
 // run: the daemon in the foreground, with signal handling and a bounded shutdown grace.
 #include "daemon/commands/command.hpp"
 #include "daemon/forwarder/forwarder.hpp"
-#include "daemon/log/logger.hpp"
+#include "common/log/logger.hpp"
 #include "daemon/ops/http_endpoint.hpp"
 #include "daemon/ops/routes.hpp"
 #include "daemon/ops/systemd_notify.hpp"

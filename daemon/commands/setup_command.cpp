@@ -1,7 +1,7 @@
 // setup: install (or --export) the templates, lifecycle and pipeline of each Elasticsearch sink.
 #include "daemon/commands/command.hpp"
-#include "daemon/http/client.hpp"
-#include "daemon/log/logger.hpp"
+#include "common/http/client.hpp"
+#include "common/log/logger.hpp"
 #include "sinks/elasticsearch/bulk.hpp"
 #include "sinks/elasticsearch/setup_plan.hpp"
 #include "sinks/elasticsearch/setup_runner.hpp"
@@ -15,7 +15,7 @@
 namespace sf::commands {
 namespace {
 
-namespace es = sinks::es;
+namespace es = sinks::elasticsearch;
 
 boost::asio::awaitable<void> run_one(es::setup_report& out, http::client& client, std::string base,
                                      std::string authorization, const config::elasticsearch_sink_config& cfg) {

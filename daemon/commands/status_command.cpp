@@ -1,6 +1,8 @@
 // status: the checkpoint, its lag, the API key and dead letters, read from state_dir while the daemon runs.
 #include "daemon/commands/command.hpp"
-#include "daemon/log/logger.hpp"
+#include "common/time/rfc3339.hpp"
+#include "common/json/json_escape.hpp"
+#include "common/log/logger.hpp"
 #include "daemon/ops/state_view.hpp"
 #include "sinks/elasticsearch/dead_letter.hpp"
 
@@ -14,14 +16,7 @@ namespace {
 
 using sys_time = std::chrono::system_clock::time_point;
 
-std::string rfc3339(sys_time t) {
-  const auto s = std::chrono::time_point_cast<std::chrono::seconds>(t);
-  const std::time_t tt = std::chrono::system_clock::to_time_t(s);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
+std::string utc_seconds(sys_time t) { return time::format_rfc3339(t, 0); }
 
 std::int64_t seconds(std::chrono::system_clock::duration d) {
   return std::chrono::duration_cast<std::chrono::seconds>(d).count();
@@ -46,7 +41,7 @@ void json_field(std::string& out, std::string_view key, std::string_view value, 
   out += "\":";
   if (quote) {
     out += '"';
-    log::append_json_escaped(out, value);
+    json::append_json_escaped(out, value);
     out += '"';
   } else {
     out += value;
@@ -67,7 +62,7 @@ int status(const cli_args& args) {
     // Only the Elasticsearch sink refuses documents; a file sink stores everything.
     if (s.type() != "elasticsearch") continue;
     dead.push_back(
-        ops::count_dead_letters(s.name, sinks::es::dead_letter_file(cfg.state_dir, s.name).path()));
+        ops::count_dead_letters(s.name, sinks::elasticsearch::dead_letter_file(cfg.state_dir, s.name).path()));
   }
   // The key in use: the rotated one kept in credentials.json, else the configured bootstrap key.
   std::string key_id = cfg.source.key_id;
@@ -95,22 +90,22 @@ int status(const cli_args& args) {
     json_field(out, "key_id", key_id);
     json_field(out, "key_source", creds.current ? "credentials.json" : "configuration");
     if (issued) {
-      json_field(out, "key_issued_at", rfc3339(*issued));
+      json_field(out, "key_issued_at", utc_seconds(*issued));
       json_field(out, "key_age_seconds", std::to_string(seconds(now - *issued)), false);
     }
     if (creds.previous && issued) {
       // ScaleFT expires the older key 48 h after a newer one is created.
       json_field(out, "previous_key_id", creds.previous->id);
-      json_field(out, "previous_key_expires_at", rfc3339(*issued + std::chrono::hours(48)));
+      json_field(out, "previous_key_expires_at", utc_seconds(*issued + std::chrono::hours(48)));
     }
     if (creds.pending) json_field(out, "pending_key_id", creds.pending->id);
-    if (last_rotation) json_field(out, "last_rotation", rfc3339(*last_rotation));
+    if (last_rotation) json_field(out, "last_rotation", utc_seconds(*last_rotation));
     if (!creds.error.empty()) json_field(out, "credentials_error", creds.error);
     out += ",\"dead_letters\":{";
     for (std::size_t i = 0; i < dead.size(); ++i) {
       if (i) out += ',';
       out += '"';
-      log::append_json_escaped(out, dead[i].sink);
+      json::append_json_escaped(out, dead[i].sink);
       out += fmt::format("\":{}", dead[i].events);
     }
     out += "}}\n";
@@ -130,13 +125,13 @@ int status(const cli_args& args) {
                              creds.current ? "credentials.json" : "the configuration");
     if (issued)
       std::cout << fmt::format("key age:              {} (issued {})\n", human(seconds(now - *issued)),
-                               rfc3339(*issued));
+                               utc_seconds(*issued));
     if (creds.previous && issued)
       std::cout << fmt::format("previous key:         {} (expires by {})\n", creds.previous->id,
-                               rfc3339(*issued + std::chrono::hours(48)));
+                               utc_seconds(*issued + std::chrono::hours(48)));
     if (creds.pending)
       std::cout << fmt::format("pending key:          {} (rotation in progress)\n", creds.pending->id);
-    std::cout << fmt::format("last rotation:        {}\n", last_rotation ? rfc3339(*last_rotation) : "never");
+    std::cout << fmt::format("last rotation:        {}\n", last_rotation ? utc_seconds(*last_rotation) : "never");
     if (!creds.error.empty()) std::cout << "credentials error:    " << creds.error << "\n";
     for (const auto& d : dead)
       std::cout << fmt::format("dead letters:         {}: {} events{}\n", d.sink, d.events,

@@ -14,7 +14,7 @@ inline constexpr bool test_hooks_compiled_in = false;
 #endif
 
 // The environment variables that switch a fault hook on (daemon/keys/crash_point.hpp,
-// daemon/state/atomic_file.hpp).
+// common/files/atomic_file.hpp).
 inline constexpr const char* test_hook_variables[] = {"SF_TEST_CRASH_AT", "SF_TEST_FAIL_WRITES"};
 
 // A build without the hooks would silently ignore these variables, so a test asking for a crash or a failed

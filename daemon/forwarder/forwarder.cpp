@@ -3,11 +3,11 @@
 #include "daemon/forwarder/forwarder.hpp"
 
 #include "daemon/forwarder/delivery_window.hpp"
-#include "daemon/http/client.hpp"
+#include "common/http/client.hpp"
 #include "daemon/keys/key_manager.hpp"
-#include "config/rfc3339.hpp"
-#include "daemon/log/logger.hpp"
-#include "daemon/retry/backoff.hpp"
+#include "common/time/rfc3339.hpp"
+#include "common/log/logger.hpp"
+#include "common/retry/backoff.hpp"
 #include "daemon/runtime/notifier.hpp"
 #include "daemon/runtime/stopper.hpp"
 #include "daemon/source/audit_reader.hpp"
@@ -84,7 +84,7 @@ struct forwarder::impl {
   void note_checkpoint() {
     tel.checkpoint_event_id = committed.event_id;
     tel.checkpoint_events_total = committed.events_total;
-    if (auto ns = config::parse_rfc3339_ns(committed.event_timestamp))
+    if (auto ns = time::parse_rfc3339_ns(committed.event_timestamp))
       tel.checkpoint_event_time = std::chrono::system_clock::time_point(
           std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(*ns)));
   }

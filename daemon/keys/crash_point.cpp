@@ -1,7 +1,7 @@
 // Test-only crash points: SIGKILL at a named step of the key rotation, to prove it is crash safe.
 #include "daemon/keys/crash_point.hpp"
 
-#include "daemon/log/logger.hpp"
+#include "common/log/logger.hpp"
 
 #include <csignal>
 #include <cstdlib>

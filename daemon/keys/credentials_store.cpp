@@ -1,8 +1,9 @@
 // credentials.json in the state directory: the live, previous and pending API keys (0600, atomic writes).
 #include "daemon/keys/credentials_store.hpp"
 
-#include "config/rfc3339.hpp"
-#include "daemon/log/logger.hpp"
+#include "common/json/json_escape.hpp"
+#include "common/time/rfc3339.hpp"
+#include "common/log/logger.hpp"
 #include "daemon/state/state_dir.hpp"
 
 #include <fcntl.h>
@@ -28,13 +29,13 @@ sys_time from_ns(std::int64_t ns) {
 
 void append_string(std::string& out, std::string_view s) {
   out += '"';
-  log::append_json_escaped(out, s);
+  json::append_json_escaped(out, s);
   out += '"';
 }
 
 void append_time(std::string& out, const std::optional<sys_time>& t) {
   if (t) {
-    append_string(out, config::format_rfc3339_ns(to_ns(*t)));
+    append_string(out, time::format_rfc3339_ns(to_ns(*t)));
   } else {
     out += "null";
   }
@@ -61,7 +62,7 @@ bool read_time(simdjson::dom::element v, std::optional<sys_time>& out) {
   if (v.is_null()) return true;
   std::string_view text;
   if (v.get(text)) return false;
-  auto ns = config::parse_rfc3339_ns(text);
+  auto ns = time::parse_rfc3339_ns(text);
   if (!ns) return false;
   out = from_ns(*ns);
   return true;

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "daemon/keys/rotation_policy.hpp"
-#include "daemon/state/atomic_file.hpp"
+#include "common/files/atomic_file.hpp"
 
 #include <filesystem>
 #include <optional>

@@ -1,8 +1,8 @@
 // The service-user key calls (list, create, delete) and the parsing of their answers and of Date headers.
 #include "daemon/keys/key_api.hpp"
 
-#include "config/http_date.hpp"
-#include "config/rfc3339.hpp"
+#include "common/time/http_date.hpp"
+#include "common/time/rfc3339.hpp"
 
 #include <simdjson.h>
 
@@ -50,7 +50,7 @@ std::string shorten(std::string_view body) {
 std::optional<sys_time> parse_key_time(std::string_view text, bool& ok) {
   ok = true;
   if (text.starts_with("0001-01-01T00:00:00")) return std::nullopt;
-  auto ns = config::parse_rfc3339_ns(text);
+  auto ns = time::parse_rfc3339_ns(text);
   if (!ns) {
     ok = false;
     return std::nullopt;
@@ -138,7 +138,7 @@ call_result describe(const source::api_result& r) {
   constexpr auto clock_max_s = std::chrono::duration_cast<std::chrono::seconds>(
                                    std::chrono::system_clock::duration::max())
                                    .count();
-  if (auto date = config::parse_http_date(r.exchange.res[bhttp::field::date]);
+  if (auto date = time::parse_http_date(r.exchange.res[bhttp::field::date]);
       date && *date < clock_max_s && *date > -clock_max_s)
     out.server_date = std::chrono::system_clock::from_time_t(static_cast<std::time_t>(*date));
   if (out.outcome != call_outcome::ok) {

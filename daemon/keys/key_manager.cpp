@@ -1,12 +1,12 @@
 // Rotation of the service user's own API key: start-up key choice, periodic checks, the rotation procedure.
 #include "daemon/keys/key_manager.hpp"
 
-#include "config/rfc3339.hpp"
+#include "common/time/rfc3339.hpp"
 #include "daemon/keys/crash_point.hpp"
 #include "daemon/keys/on_rotate.hpp"
-#include "daemon/log/logger.hpp"
+#include "common/log/logger.hpp"
 #include "daemon/source/source_client.hpp"
-#include "daemon/state/atomic_file.hpp"
+#include "common/files/atomic_file.hpp"
 
 #include <fmt/format.h>
 
@@ -20,7 +20,7 @@ namespace sf::keys {
 namespace {
 
 std::string time_text(sys_time t) {
-  return config::format_rfc3339_ns(
+  return time::format_rfc3339_ns(
       std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
 }
 

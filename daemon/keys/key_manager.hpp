@@ -2,12 +2,12 @@
 #pragma once
 
 #include "config/config.hpp"
-#include "daemon/http/client.hpp"
+#include "common/http/client.hpp"
 #include "daemon/keys/credentials_store.hpp"
 #include "daemon/keys/hook_process.hpp"
 #include "daemon/keys/key_api.hpp"
 #include "daemon/keys/rotation_policy.hpp"
-#include "daemon/retry/backoff.hpp"
+#include "common/retry/backoff.hpp"
 #include "daemon/runtime/stopper.hpp"
 #include "daemon/source/scaleft_api.hpp"
 

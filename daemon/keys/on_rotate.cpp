@@ -1,7 +1,8 @@
 // The on_rotate hook's contract without I/O: its standard input, its environment, what a failure means.
 #include "daemon/keys/on_rotate.hpp"
 
-#include "daemon/log/logger.hpp"
+#include "common/json/json_escape.hpp"
+#include "common/log/logger.hpp"
 
 #include <unistd.h>
 
@@ -18,7 +19,7 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out += '"';
   out += name;
   out += "\":\"";
-  log::append_json_escaped(out, value);
+  json::append_json_escaped(out, value);
   out += '"';
 }
 

@@ -2,7 +2,7 @@
 // bounded.
 #include "daemon/ops/http_endpoint.hpp"
 
-#include "daemon/log/logger.hpp"
+#include "common/log/logger.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

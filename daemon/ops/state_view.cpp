@@ -2,7 +2,7 @@
 // letters.
 #include "daemon/ops/state_view.hpp"
 
-#include "config/rfc3339.hpp"
+#include "common/time/rfc3339.hpp"
 
 #include <simdjson.h>
 
@@ -19,7 +19,7 @@ namespace {
 using sys_time = std::chrono::system_clock::time_point;
 
 std::optional<sys_time> parse_time(std::string_view text) {
-  auto ns = config::parse_rfc3339_ns(text);
+  auto ns = time::parse_rfc3339_ns(text);
   if (!ns) return std::nullopt;
   return sys_time(std::chrono::duration_cast<sys_time::duration>(std::chrono::nanoseconds(*ns)));
 }

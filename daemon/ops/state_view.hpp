@@ -43,7 +43,7 @@ struct dead_letter_view {
   std::uint64_t events = 0;  // lines: one refused document each
   std::uint64_t bytes = 0;
 };
-// `path` is the sink's dead-letter file (sinks::es::dead_letter_file names it).
+// `path` is the sink's dead-letter file (sinks::elasticsearch::dead_letter_file names it).
 dead_letter_view count_dead_letters(const std::string& sink, const std::filesystem::path& path);
 
 }  // namespace sf::ops

@@ -1,7 +1,7 @@
 // The notify loop: one timer on the event loop sends READY=1, STATUS= and WATCHDOG=1 through sd_notify().
 #include "daemon/ops/systemd_notify.hpp"
 
-#include "daemon/log/logger.hpp"
+#include "common/log/logger.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

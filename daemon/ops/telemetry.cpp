@@ -1,7 +1,8 @@
 // Telemetry bookkeeping and its renderings: Prometheus text, readiness, systemd status line.
 #include "daemon/ops/telemetry.hpp"
 
-#include "daemon/log/logger.hpp"
+#include "common/json/json_escape.hpp"
+#include "common/log/logger.hpp"
 
 #include <fmt/format.h>
 
@@ -183,7 +184,7 @@ std::string readiness::json() const {
   std::string out = ready ? "{\"ready\":true" : "{\"ready\":false";
   if (!reason.empty()) {
     out += ",\"reason\":\"";
-    log::append_json_escaped(out, reason);
+    json::append_json_escaped(out, reason);
     out += '"';
   }
   out += "}\n";

@@ -1,12 +1,12 @@
 // Page fetching with the spec's error table: retry transient failures, re-mint on 401, slow down on config errors.
 #include "daemon/source/audit_reader.hpp"
 
-#include "config/rfc3339.hpp"
+#include "common/time/rfc3339.hpp"
 #include "daemon/audit/page_renderer.hpp"
-#include "daemon/http/link_header.hpp"
-#include "daemon/log/logger.hpp"
-#include "daemon/retry/backoff.hpp"
-#include "daemon/retry/source_status.hpp"
+#include "common/http/link_header.hpp"
+#include "common/log/logger.hpp"
+#include "common/retry/backoff.hpp"
+#include "daemon/source/source_status.hpp"
 
 #include <fmt/format.h>
 
@@ -95,7 +95,7 @@ void audit_reader::note_lost_offset(const std::string& offset) {
   std::optional<std::int64_t> age_s;
   std::string timestamp;
   if (offset == position_id_) {
-    if (auto ts = config::parse_rfc3339_ns(position_timestamp_)) {
+    if (auto ts = time::parse_rfc3339_ns(position_timestamp_)) {
       const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
@@ -140,7 +140,7 @@ boost::asio::awaitable<std::optional<fetched_page>> audit_reader::fetch(std::str
           auto& body = r.exchange.res.body();
           body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
           // The receive time becomes event.created of each event of the page.
-          const std::string read_time = config::format_rfc3339_ns(
+          const std::string read_time = time::format_rfc3339_ns(
               std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
                   .count());
           auto outcome = audit::render_page(
@@ -248,13 +248,13 @@ boost::asio::awaitable<std::optional<std::string>> audit_reader::resolve_start()
     co_return page->batch.empty() ? std::string() : std::string(page->batch.id(0));
   }
   // at_time: walk newest-first until an event older than the start time; start right after it.
-  const auto start_ns = config::parse_rfc3339_ns(source_.start_at.time).value_or(0);
+  const auto start_ns = time::parse_rfc3339_ns(source_.start_at.time).value_or(0);
   std::string target = page_target("", true);
   for (;;) {
     auto page = co_await fetch(target);
     if (!page) co_return std::nullopt;
     for (std::size_t i = 0; i < page->batch.size(); ++i) {
-      auto ts = config::parse_rfc3339_ns(page->batch.timestamp(i));
+      auto ts = time::parse_rfc3339_ns(page->batch.timestamp(i));
       if (ts && *ts < start_ns) co_return std::string(page->batch.id(i));
     }
     if (page->batch.empty()) co_return std::string();  // every event is at or after the start time

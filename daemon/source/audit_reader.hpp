@@ -2,7 +2,7 @@
 #pragma once
 
 #include "config/config.hpp"
-#include "daemon/audit/event_batch.hpp"
+#include "sinks/event_batch.hpp"
 #include "daemon/runtime/stopper.hpp"
 #include "daemon/source/rate_limiter.hpp"
 #include "daemon/source/scaleft_api.hpp"

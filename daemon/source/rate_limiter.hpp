@@ -1,8 +1,8 @@
 // One pacing state for the whole ScaleFT source: every request waits until the server's limits allow it.
 #pragma once
 
-#include "daemon/http/client.hpp"
-#include "daemon/retry/rate_limit.hpp"
+#include "common/http/client.hpp"
+#include "daemon/source/rate_limit_headers.hpp"
 
 #include <chrono>
 #include <optional>

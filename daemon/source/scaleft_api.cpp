@@ -1,8 +1,9 @@
 // Token minting and authenticated requests against the ScaleFT API.
 #include "daemon/source/scaleft_api.hpp"
 
-#include "config/rfc3339.hpp"
-#include "daemon/log/logger.hpp"
+#include "common/json/json_escape.hpp"
+#include "common/time/rfc3339.hpp"
+#include "common/log/logger.hpp"
 
 #include <simdjson.h>
 
@@ -52,7 +53,7 @@ bool parse_token_response(std::string_view body, std::string& token, std::int64_
     why = "service_token response has no string expires_at";
     return false;
   }
-  auto ns = config::parse_rfc3339_ns(exp);
+  auto ns = time::parse_rfc3339_ns(exp);
   if (!ns) {
     why = "service_token expires_at is not an RFC 3339 time";
     return false;
@@ -67,9 +68,9 @@ boost::asio::awaitable<api_result> scaleft_api::mint_token() {
   req.set(bhttp::field::content_type, "application/json");
   req.set(bhttp::field::accept, "application/json");
   std::string body = "{\"key_id\":\"";
-  log::append_json_escaped(body, key_.id);
+  json::append_json_escaped(body, key_.id);
   body += "\",\"key_secret\":\"";
-  log::append_json_escaped(body, key_.secret);
+  json::append_json_escaped(body, key_.secret);
   body += "\"}";
   req.body() = std::move(body);
   // Never co_await inside a braced initializer or ?: : GCC 12 destroys such temporaries twice.

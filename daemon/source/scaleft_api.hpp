@@ -1,7 +1,7 @@
 // The ScaleFT API as the forwarder uses it: bearer tokens minted from the API key, authenticated requests.
 #pragma once
 
-#include "daemon/http/client.hpp"
+#include "common/http/client.hpp"
 
 #include <boost/asio/awaitable.hpp>
 

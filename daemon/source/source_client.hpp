@@ -2,7 +2,7 @@
 #pragma once
 
 #include "config/config.hpp"
-#include "daemon/http/client.hpp"
+#include "common/http/client.hpp"
 
 #include <cstdint>
 

@@ -1,7 +1,9 @@
 // Checkpoint load (strict, with recovery advice on corruption) and atomic save, parsed with simdjson.
 #include "daemon/state/checkpoint.hpp"
 
-#include "daemon/log/logger.hpp"
+#include "common/time/rfc3339.hpp"
+#include "common/json/json_escape.hpp"
+#include "common/log/logger.hpp"
 #include "daemon/state/state_dir.hpp"
 
 #include <fmt/format.h>
@@ -57,37 +59,26 @@ std::string_view json_type_name(simdjson::dom::element_type t) {
 
 }  // namespace
 
-std::string utc_now_rfc3339() {
-  const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - secs).count();
-  const std::time_t t = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-}
-
 std::string checkpoint_to_json(const checkpoint& cp) {
   std::string out;
   out.reserve(200);
   out += "{\"version\":";
   out += std::to_string(checkpoint_version);
   out += ",\"event_id\":\"";
-  log::append_json_escaped(out, cp.event_id);
+  json::append_json_escaped(out, cp.event_id);
   out += "\",\"event_timestamp\":\"";
-  log::append_json_escaped(out, cp.event_timestamp);
+  json::append_json_escaped(out, cp.event_timestamp);
   out += "\",\"events_total\":";
   out += std::to_string(cp.events_total);
   out += ",\"written_at\":\"";
-  log::append_json_escaped(out, cp.written_at);
+  json::append_json_escaped(out, cp.written_at);
   out += "\"}\n";
   return out;
 }
 
 status save_checkpoint(const std::filesystem::path& dir, const checkpoint& cp) {
   checkpoint stamped = cp;
-  if (stamped.written_at.empty()) stamped.written_at = utc_now_rfc3339();
+  if (stamped.written_at.empty()) stamped.written_at = time::utc_now_rfc3339();
   return write_file_atomically(dir / checkpoint_file_name, checkpoint_to_json(stamped), secret_file_mode);
 }
 

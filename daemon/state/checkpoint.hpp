@@ -1,7 +1,7 @@
 // The checkpoint: the last event every sink has stored, kept in <state_dir>/checkpoint.json.
 #pragma once
 
-#include "daemon/state/atomic_file.hpp"
+#include "common/files/atomic_file.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -45,8 +45,5 @@ status save_checkpoint(const std::filesystem::path& dir, const checkpoint& cp);
 
 // The JSON text save_checkpoint writes (one object and a newline), for tests and tools.
 std::string checkpoint_to_json(const checkpoint& cp);
-
-// The current UTC time as RFC 3339 with milliseconds, e.g. 2024-05-01T12:00:00.123Z.
-std::string utc_now_rfc3339();
 
 }  // namespace sf::state

@@ -1,7 +1,7 @@
 // Creating and checking the state directory; writing secret files into it.
 #include "daemon/state/state_dir.hpp"
 
-#include "daemon/log/logger.hpp"
+#include "common/log/logger.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

@@ -1,7 +1,7 @@
 // The state directory: created 0700, permissions tightened if looser, checked to be a writable directory.
 #pragma once
 
-#include "daemon/state/atomic_file.hpp"
+#include "common/files/atomic_file.hpp"
 
 #include <filesystem>
 #include <string>

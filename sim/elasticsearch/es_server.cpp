@@ -6,7 +6,7 @@
 #include "sim/elasticsearch/bulk_request.hpp"
 #include "sim/elasticsearch/bulk_response.hpp"
 #include "sim/elasticsearch/filter_path.hpp"
-#include "sim/elasticsearch/glob.hpp"
+#include "common/text/glob.hpp"
 #include "sim/elasticsearch/json_text.hpp"
 
 #include <array>

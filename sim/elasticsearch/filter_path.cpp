@@ -1,7 +1,7 @@
 // The filter_path query parameter: keep only the response members that the listed paths name.
 #include "sim/elasticsearch/filter_path.hpp"
 
-#include "sim/elasticsearch/glob.hpp"
+#include "common/text/glob.hpp"
 #include "sim/elasticsearch/json_text.hpp"
 
 #include <vector>

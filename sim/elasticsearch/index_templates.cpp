@@ -4,7 +4,7 @@
 #include "sim/elasticsearch/dom_util.hpp"
 
 #include "sim/elasticsearch/builtin_templates.hpp"
-#include "sim/elasticsearch/glob.hpp"
+#include "common/text/glob.hpp"
 #include "sim/elasticsearch/json_text.hpp"
 
 #include <simdjson.h>

@@ -3,7 +3,7 @@
 #include "sim/elasticsearch/ingest_pipelines.hpp"
 #include "sim/elasticsearch/dom_util.hpp"
 
-#include "sim/elasticsearch/glob.hpp"
+#include "common/text/glob.hpp"
 #include "sim/elasticsearch/index_templates.hpp"
 #include "sim/elasticsearch/json_text.hpp"
 

@@ -1,7 +1,7 @@
 // Small helpers to write compact JSON text by hand (fast, and byte-for-byte what Elasticsearch sends).
 #pragma once
 
-#include "sim/common/json_string.hpp"
+#include "common/json/json_escape.hpp"
 
 #include <cstdint>
 #include <string>
@@ -11,7 +11,7 @@
 namespace sfsim::es {
 
 // Appends `s` as a JSON string literal, quotes included (shared with scaleft-sim).
-using sfsim::append_json_string;
+using sf::json::append_json_string;
 std::string json_string(std::string_view s);
 
 // Base64 (standard alphabet, padded) both ways; decode returns false on malformed input.

@@ -3,7 +3,7 @@
 #include "sim/elasticsearch/es_server.hpp"
 
 #include "sim/elasticsearch/dom_util.hpp"
-#include "sim/elasticsearch/glob.hpp"
+#include "common/text/glob.hpp"
 #include "sim/elasticsearch/json_text.hpp"
 #include "sim/elasticsearch/options.hpp"
 

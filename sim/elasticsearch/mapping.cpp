@@ -3,7 +3,7 @@
 #include "sim/elasticsearch/dom_util.hpp"
 
 #include "sim/elasticsearch/field_values.hpp"
-#include "sim/elasticsearch/glob.hpp"
+#include "common/text/glob.hpp"
 #include "sim/elasticsearch/json_text.hpp"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 // Text encodings the simulator needs: base64, percent-escaping, query strings, JSON string escaping.
 #pragma once
 
-#include "sim/common/json_string.hpp"
+#include "common/json/json_escape.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -33,7 +33,7 @@ std::optional<split_target> parse_target(std::string_view target);
 std::optional<std::string> find_param(const query_params& q, std::string_view name);
 
 // JSON string literal, quotes included (shared with es-sim).
-using sfsim::append_json_string;
+using sf::json::append_json_string;
 std::string json_string(std::string_view text);
 
 }  // namespace sfsim::scaleft

@@ -1,6 +1,8 @@
 // Time for the simulator: a movable clock, durations as typed on the command line, RFC 3339 with nanoseconds.
 #include "sim/scaleft/sim_time.hpp"
 
+#include "common/time/rfc3339.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -35,37 +37,7 @@ std::optional<nanos> parse_duration(std::string_view text) {
   return static_cast<nanos>(ns);
 }
 
-void append_rfc3339_nanos(std::string& out, nanos t) {
-  // Howard Hinnant's days-to-civil: exact for the proleptic Gregorian calendar, no locale or tz lookups.
-  nanos secs = t / ns_per_s;
-  nanos frac = t % ns_per_s;
-  if (frac < 0) {
-    frac += ns_per_s;
-    --secs;
-  }
-  std::int64_t days = secs / 86400;
-  std::int64_t sod = secs % 86400;
-  if (sod < 0) {
-    sod += 86400;
-    --days;
-  }
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t y = yoe + era * 400;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  char buf[48];
-  const int n = std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09lldZ",
-                              static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
-                              static_cast<long long>(sod / 3600), static_cast<long long>(sod / 60 % 60),
-                              static_cast<long long>(sod % 60), static_cast<long long>(frac));
-  out.append(buf, static_cast<std::size_t>(n));
-}
+void append_rfc3339_nanos(std::string& out, nanos t) { out += sf::time::format_rfc3339_ns(t); }
 
 std::string format_rfc3339_nanos(nanos t) {
   std::string out;

@@ -1,14 +1,15 @@
 // Pure _bulk logic: body encoding, request splitting, gzip, response parsing and status classification.
 #include "sinks/elasticsearch/bulk.hpp"
 
-#include "daemon/log/logger.hpp"
+#include "common/json/json_escape.hpp"
+#include "common/log/logger.hpp"
 
 #include <simdjson.h>
 #include <zlib.h>
 
 #include <charconv>
 
-namespace sf::sinks::es {
+namespace sf::sinks::elasticsearch {
 
 namespace od = simdjson::ondemand;
 
@@ -188,7 +189,7 @@ int major_version(std::string_view version) {
 
 namespace {
 
-// Bytes one character takes in a JSON string, escaped as log::append_json_escaped does it.
+// Bytes one character takes in a JSON string, escaped as json::append_json_escaped does it.
 std::size_t escaped_char_size(unsigned char c) {
   if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') return 2;
   return c < 0x20 ? 6 : 1;
@@ -206,7 +207,7 @@ void append_escaped(std::string& out, std::string_view s) {
   if (escaped_size(s) == s.size())
     out.append(s);
   else
-    log::append_json_escaped(out, s);
+    json::append_json_escaped(out, s);
 }
 
 constexpr std::string_view action_head = R"({"create":{"_index":")";
@@ -393,21 +394,21 @@ std::string_view auth_kind(const config::elasticsearch_sink_config& cfg) {
 std::string dead_letter_line(std::string_view time, std::string_view sink, std::string_view target,
                              std::string_view id, const item_result& r, std::string_view document) {
   std::string s = R"({"time":")";
-  log::append_json_escaped(s, time);
+  json::append_json_escaped(s, time);
   s.append(R"(","sink":")");
-  log::append_json_escaped(s, sink);
+  json::append_json_escaped(s, sink);
   s.append(R"(","index":")");
-  log::append_json_escaped(s, target);
+  json::append_json_escaped(s, target);
   s.append(R"(","event_id":")");
-  log::append_json_escaped(s, id);
+  json::append_json_escaped(s, id);
   s.append(R"(","status":)").append(std::to_string(r.status));
   s.append(R"(,"error_type":")");
-  log::append_json_escaped(s, r.error_type);
+  json::append_json_escaped(s, r.error_type);
   s.append(R"(","error_reason":")");
-  log::append_json_escaped(s, r.error_reason);
+  json::append_json_escaped(s, r.error_reason);
   // The document is already one line of valid JSON (the renderer guarantees it): embed it as is.
   s.append(R"(","document":)").append(document).append("}\n");
   return s;
 }
 
-}  // namespace sf::sinks::es
+}  // namespace sf::sinks::elasticsearch

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "config/config.hpp"
-#include "daemon/audit/event_batch.hpp"
+#include "sinks/event_batch.hpp"
 #include "sinks/elasticsearch/document_extras.hpp"
 
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sf::sinks::es {
+namespace sf::sinks::elasticsearch {
 
 // What happens to one bulk item, decided from its status alone (the table in spec/elasticsearch.md).
 enum class item_outcome {
@@ -111,4 +111,4 @@ std::string_view auth_kind(const config::elasticsearch_sink_config& cfg);
 std::string dead_letter_line(std::string_view time, std::string_view sink, std::string_view target,
                              std::string_view id, const item_result& r, std::string_view document);
 
-}  // namespace sf::sinks::es
+}  // namespace sf::sinks::elasticsearch

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace sf::sinks::es {
+namespace sf::sinks::elasticsearch {
 
 namespace {
 
@@ -75,4 +75,4 @@ std::string dead_letter_file::append(std::string_view lines) {
   return failure;
 }
 
-}  // namespace sf::sinks::es
+}  // namespace sf::sinks::elasticsearch

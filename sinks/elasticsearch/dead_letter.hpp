@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace sf::sinks::es {
+namespace sf::sinks::elasticsearch {
 
 // Appends lines to `<state_dir>/dead-letter/<sink>.ndjson` (directory 0700, file 0600). The file is opened
 // per append so that an operator may move it away at any time (logrotate-style) without a restart.
@@ -26,4 +26,4 @@ class dead_letter_file {
   bool dir_synced_ = false;
 };
 
-}  // namespace sf::sinks::es
+}  // namespace sf::sinks::elasticsearch

@@ -1,27 +1,28 @@
 // Splicing data_stream.* and event.ingested into a rendered document: a short scan, never a parse.
 #include "sinks/elasticsearch/document_extras.hpp"
 
-#include "daemon/log/logger.hpp"
+#include "common/json/json_escape.hpp"
+#include "common/log/logger.hpp"
 
-namespace sf::sinks::es {
+namespace sf::sinks::elasticsearch {
 
 std::string data_stream_tail(std::string_view name) {
   const auto first = name.find('-');
   const auto last = name.rfind('-');
   if (first == std::string_view::npos || first == last) return {};
   std::string s = R"(,"data_stream":{"type":")";
-  log::append_json_escaped(s, name.substr(0, first));
+  json::append_json_escaped(s, name.substr(0, first));
   s.append(R"(","dataset":")");
-  log::append_json_escaped(s, name.substr(first + 1, last - first - 1));
+  json::append_json_escaped(s, name.substr(first + 1, last - first - 1));
   s.append(R"(","namespace":")");
-  log::append_json_escaped(s, name.substr(last + 1));
+  json::append_json_escaped(s, name.substr(last + 1));
   s.append("\"}}");
   return s;
 }
 
 std::string ingested_field(std::string_view time) {
   std::string s = R"("ingested":")";
-  log::append_json_escaped(s, time);
+  json::append_json_escaped(s, time);
   s.push_back('"');
   return s;
 }
@@ -128,4 +129,4 @@ std::size_t document_size(std::string_view doc, const document_extras& x) {
   return n;
 }
 
-}  // namespace sf::sinks::es
+}  // namespace sf::sinks::elasticsearch

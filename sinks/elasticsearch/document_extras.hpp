@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace sf::sinks::es {
+namespace sf::sinks::elasticsearch {
 
 // Documents are rendered once for every sink and each ends with the closing `}` of its top-level object, so
 // the Elasticsearch-only fields are spliced in as text: `ingested` at the start of the top-level "event"
@@ -30,4 +30,4 @@ std::size_t event_object_start(std::string_view document);
 void append_document(std::string& out, std::string_view document, const document_extras& extras);
 std::size_t document_size(std::string_view document, const document_extras& extras);
 
-}  // namespace sf::sinks::es
+}  // namespace sf::sinks::elasticsearch

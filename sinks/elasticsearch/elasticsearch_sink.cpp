@@ -1,10 +1,11 @@
 // The Elasticsearch sink: _bulk `create` with the event id, per-item retry, dead letter, failover and TLS.
 #include "sinks/elasticsearch/elasticsearch_sink.hpp"
 
+#include "common/time/rfc3339.hpp"
 #include "config/index_pattern.hpp"
-#include "daemon/http/client.hpp"
-#include "daemon/log/logger.hpp"
-#include "daemon/retry/backoff.hpp"
+#include "common/http/client.hpp"
+#include "common/log/logger.hpp"
+#include "common/retry/backoff.hpp"
 #include "sinks/elasticsearch/bulk.hpp"
 #include "sinks/elasticsearch/dead_letter.hpp"
 #include "sinks/elasticsearch/setup_runner.hpp"
@@ -24,7 +25,7 @@
 #include <random>
 #include <stdexcept>
 
-namespace sf::sinks {
+namespace sf::sinks::elasticsearch {
 
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
@@ -33,19 +34,6 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 
 constexpr std::string_view bulk_query = "?filter_path=errors,items.*.error,items.*.status";
-
-std::string utc_now() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
-}
 
 bool is_connection_drop(const boost::system::error_code& ec) {
   return ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == asio::error::eof ||
@@ -76,7 +64,7 @@ struct elasticsearch_sink::impl {
     std::size_t stored = 0;
     std::size_t duplicates = 0;
     std::size_t requests = 0;
-    es::bulk_format format;  // this delivery's targets and document extras
+    elasticsearch::bulk_format format;  // this delivery's targets and document extras
     // Shared with the whole delivery: the largest body (before gzip) worth sending after a 413 or repeated
     // drops, and how many requests in a row lost their connection.
     std::size_t* byte_cap = nullptr;
@@ -91,12 +79,12 @@ struct elasticsearch_sink::impl {
         tuning(t),
         target(c.data_stream.empty() ? c.index : c.data_stream),
         pattern(make_pattern(c)),
-        authorization(es::authorization_value(c)),
+        authorization(elasticsearch::authorization_value(c)),
         dead_letter(state_dir, name),
         fast_backoff(t.initial_backoff, t.max_backoff),
         rng(std::random_device{}()) {
     if (cfg.urls.empty()) throw std::runtime_error("elasticsearch sink " + name + ": no url");
-    if (!cfg.data_stream.empty()) data_stream_tail = es::data_stream_tail(cfg.data_stream);
+    if (!cfg.data_stream.empty()) data_stream_tail = elasticsearch::data_stream_tail(cfg.data_stream);
     if (!cfg.pipeline.empty()) bulk_target += "&pipeline=" + http::percent_encode(cfg.pipeline);
     for (const auto& u : cfg.urls) {
       auto parsed = http::parse_url(u);
@@ -116,7 +104,7 @@ struct elasticsearch_sink::impl {
               {{"sink", name},
                {"target", target},
                {"urls", urls.size()},
-               {"auth", es::auth_kind(cfg)},
+               {"auth", elasticsearch::auth_kind(cfg)},
                {"max_in_flight", n_slots},
                {"gzip", cfg.compress == config::elasticsearch_sink_config::compression::gzip}});
   }
@@ -204,9 +192,9 @@ struct elasticsearch_sink::impl {
         version_known = true;  // an HTTP answer, whatever it says, is final for this start
         if (st >= 200 && st < 300) {
           check_product(r.res);
-          if (auto v = es::parse_version_number(r.res.body())) {
+          if (auto v = elasticsearch::parse_version_number(r.res.body())) {
             stats.server_version = *v;
-            major = es::major_version(*v);
+            major = elasticsearch::major_version(*v);
             log::info("connected to Elasticsearch", {{"sink", name}, {"version", *v}});
           } else {
             log::warn("GET / gave no version.number; using plain NDJSON headers", {{"sink", name}});
@@ -215,13 +203,13 @@ struct elasticsearch_sink::impl {
           // An ingest-only API key gets 403 here: it may still write, so only note it.
           log::info(
               "cannot read the Elasticsearch version; shipping anyway",
-              {{"sink", name}, {"status", st}, {"reason", es::parse_request_error(r.res.body()).reason}});
+              {{"sink", name}, {"status", st}, {"reason", elasticsearch::parse_request_error(r.res.body()).reason}});
         }
       }
     }
     if (cfg.template_install && !template_done) {
       slot& s = slots[0];
-      auto report = co_await es::run_setup(*s.client, urls[s.url_index].target, authorization, cfg);
+      auto report = co_await elasticsearch::run_setup(*s.client, urls[s.url_index].target, authorization, cfg);
       if (co_await cancelled()) throw_cancelled();
       if (!report.error.empty()) {
         log::warn("cannot run setup for the index templates; will try again", {{"sink", name}, {"error", report.error}});
@@ -256,13 +244,13 @@ struct elasticsearch_sink::impl {
                                   round_state& rs) {
     const bool gzip = cfg.compress == config::elasticsearch_sink_config::compression::gzip;
     // event.ingested is the time of this send; the size does not change (a fixed-width time).
-    if (!rs.format.extras.ingested.empty()) rs.format.extras.ingested = es::ingested_field(utc_now());
-    std::string body = es::encode_bulk_body(batch, items, rs.format);
+    if (!rs.format.extras.ingested.empty()) rs.format.extras.ingested = elasticsearch::ingested_field(time::utc_now_rfc3339());
+    std::string body = elasticsearch::encode_bulk_body(batch, items, rs.format);
     const std::size_t raw_size = body.size();
     http::request req{bhttp::verb::post, http::join_path(urls[s.url_index].target, "/_bulk") + bulk_target, 11};
     set_common_headers(req, true);
     if (gzip) {
-      if (auto z = es::gzip_compress(body, tuning.gzip_level)) {
+      if (auto z = elasticsearch::gzip_compress(body, tuning.gzip_level)) {
         body = std::move(*z);
         req.set(bhttp::field::content_encoding, "gzip");
       }
@@ -281,7 +269,7 @@ struct elasticsearch_sink::impl {
       const int drops = is_connection_drop(r.ec) ? ++*rs.drops_in_row : 0;
       // Elasticsearch may answer 413 and close before reading an oversized body: the client then sees only a
       // reset. A big body is split at once; a small one after a second drop in a row (one may be a blip).
-      if (drops > 0 && items.size() > 1 && (raw_size >= es::reset_split_min_bytes || drops >= 2)) {
+      if (drops > 0 && items.size() > 1 && (raw_size >= elasticsearch::reset_split_min_bytes || drops >= 2)) {
         *rs.byte_cap = std::min(*rs.byte_cap, std::max<std::size_t>(1, raw_size / 2));
         log::warn("connection dropped while sending a large bulk request; splitting it",
                   {{"sink", name},
@@ -301,10 +289,10 @@ struct elasticsearch_sink::impl {
     *rs.drops_in_row = 0;
     count_response(st);
     check_product(r.res);
-    switch (es::classify_request(st)) {
-      case es::request_outcome::parse_items:
+    switch (elasticsearch::classify_request(st)) {
+      case elasticsearch::request_outcome::parse_items:
         break;
-      case es::request_outcome::split:
+      case elasticsearch::request_outcome::split:
         if (items.size() > 1) {
           log::warn("bulk request too large (413); splitting it",
                     {{"sink", name}, {"items", items.size()}, {"bytes", body_size}});
@@ -312,23 +300,23 @@ struct elasticsearch_sink::impl {
           push_halves(rs, items);
         } else {
           // A single document over http.max_content_length can never be stored: retrying would block forever.
-          es::item_result ir{413, "request_entity_too_large",
+          elasticsearch::item_result ir{413, "request_entity_too_large",
                              "the document alone exceeds the server's request size limit"};
           rs.dead_lines +=
-              es::dead_letter_line(utc_now(), name, rs.format.target_of(items[0]), batch.id(items[0]), ir,
+              elasticsearch::dead_letter_line(time::utc_now_rfc3339(), name, rs.format.target_of(items[0]), batch.id(items[0]), ir,
                                    batch.document(items[0]));
           rs.dead_items.push_back(items[0]);
         }
         co_return;
-      case es::request_outcome::retry: {
-        const auto e = es::parse_request_error(r.res.body());
+      case elasticsearch::request_outcome::retry: {
+        const auto e = elasticsearch::parse_request_error(r.res.body());
         log::warn("bulk request rejected; will retry",
                   {{"sink", name}, {"status", st}, {"type", e.type}, {"reason", e.reason}});
         append_all(rs.retry_fast, items);
         co_return;
       }
-      case es::request_outcome::retry_slow: {
-        const auto e = es::parse_request_error(r.res.body());
+      case elasticsearch::request_outcome::retry_slow: {
+        const auto e = elasticsearch::parse_request_error(r.res.body());
         std::string challenge;
         if (auto it = r.res.find(bhttp::field::www_authenticate); it != r.res.end())
           challenge = std::string(it->value());
@@ -337,7 +325,7 @@ struct elasticsearch_sink::impl {
                        : "Elasticsearch refused the bulk request; fix the configuration (retrying slowly)",
                    {{"sink", name},
                     {"status", st},
-                    {"auth", es::auth_kind(cfg)},
+                    {"auth", elasticsearch::auth_kind(cfg)},
                     {"www_authenticate", challenge},
                     {"type", e.type},
                     {"reason", e.reason}});
@@ -346,34 +334,34 @@ struct elasticsearch_sink::impl {
       }
     }
 
-    const auto parsed = es::parse_bulk_response(r.res.body(), items.size());
+    const auto parsed = elasticsearch::parse_bulk_response(r.res.body(), items.size());
     if (!parsed.ok()) {
       log::warn("unusable bulk response; will retry the request", {{"sink", name}, {"error", parsed.error}});
       append_all(rs.retry_fast, items);
       co_return;
     }
     std::size_t slow = 0;
-    const es::item_result* first_slow = nullptr;
+    const elasticsearch::item_result* first_slow = nullptr;
     for (std::size_t k = 0; k < items.size(); ++k) {
       const auto& ir = parsed.items[k];
-      switch (es::classify_item(ir.status)) {
-        case es::item_outcome::stored:
+      switch (elasticsearch::classify_item(ir.status)) {
+        case elasticsearch::item_outcome::stored:
           ++rs.stored;
           break;
-        case es::item_outcome::duplicate:
+        case elasticsearch::item_outcome::duplicate:
           ++rs.duplicates;
           break;
-        case es::item_outcome::retry:
+        case elasticsearch::item_outcome::retry:
           rs.retry_fast.push_back(items[k]);
           break;
-        case es::item_outcome::retry_slow:
+        case elasticsearch::item_outcome::retry_slow:
           rs.retry_slow.push_back(items[k]);
           if (!first_slow) first_slow = &ir;
           ++slow;
           break;
-        case es::item_outcome::dead_letter:
+        case elasticsearch::item_outcome::dead_letter:
           rs.dead_lines +=
-              es::dead_letter_line(utc_now(), name, rs.format.target_of(items[k]), batch.id(items[k]), ir,
+              elasticsearch::dead_letter_line(time::utc_now_rfc3339(), name, rs.format.target_of(items[k]), batch.id(items[k]), ir,
                                    batch.document(items[k]));
           rs.dead_items.push_back(items[k]);
           break;
@@ -401,7 +389,7 @@ struct elasticsearch_sink::impl {
   // One pass: every item in `items` sent once (413 halves included), up to max_in_flight requests at once.
   asio::awaitable<void> run_round(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
                                   round_state& rs) {
-    for (auto& r : es::split_requests(batch, items, rs.format, cfg.max_batch_events, *rs.byte_cap)) {
+    for (auto& r : elasticsearch::split_requests(batch, items, rs.format, cfg.max_batch_events, *rs.byte_cap)) {
       rs.queue.push_back(std::move(r));
     }
     const std::size_t n = std::min(slots.size(), rs.queue.size());
@@ -425,10 +413,10 @@ struct elasticsearch_sink::impl {
     if (batch.empty()) co_return report;
     co_await handshake();
 
-    es::bulk_format format;
+    elasticsearch::bulk_format format;
     format.target = target;
     format.extras.tail = data_stream_tail;
-    if (sink_sets_ingested()) format.extras.ingested = es::ingested_field(utc_now());
+    if (sink_sets_ingested()) format.extras.ingested = elasticsearch::ingested_field(time::utc_now_rfc3339());
     std::vector<std::string> targets;
     std::vector<std::uint32_t> fast;
     fast.reserve(batch.size());
@@ -442,8 +430,8 @@ struct elasticsearch_sink::impl {
           targets[i] = std::move(*t);
           fast.push_back(i);
         } else {
-          es::item_result ir{0, "invalid_timestamp", "the event's @timestamp cannot name an index for " + target};
-          unresolved_lines += es::dead_letter_line(utc_now(), name, target, batch.id(i), ir, batch.document(i));
+          elasticsearch::item_result ir{0, "invalid_timestamp", "the event's @timestamp cannot name an index for " + target};
+          unresolved_lines += elasticsearch::dead_letter_line(time::utc_now_rfc3339(), name, target, batch.id(i), ir, batch.document(i));
           ++unresolved;
         }
       }
@@ -532,7 +520,7 @@ struct elasticsearch_sink::impl {
   std::string data_stream_tail;  // `,"data_stream":{...}}` when the target is a data stream
   std::string bulk_target = std::string(bulk_query);
   std::string authorization;  // a secret: sent, never logged
-  es::dead_letter_file dead_letter;
+  elasticsearch::dead_letter_file dead_letter;
   std::vector<http::url> urls;
   http::client_options client_opts;
   std::vector<slot> slots;
@@ -584,4 +572,4 @@ std::unique_ptr<sink> make_elasticsearch_sink(const std::string& name,
   return std::make_unique<elasticsearch_sink>(name, cfg, ex, state_dir);
 }
 
-}  // namespace sf::sinks
+}  // namespace sf::sinks::elasticsearch

@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-namespace sf::sinks {
+namespace sf::sinks::elasticsearch {
 
 // Retry timings. The defaults match config::retry_config; tests shorten them.
 struct elasticsearch_tuning {
@@ -58,4 +58,4 @@ std::unique_ptr<sink> make_elasticsearch_sink(const std::string& name,
                                               const config::elasticsearch_sink_config& cfg,
                                               boost::asio::any_io_executor ex, const std::string& state_dir);
 
-}  // namespace sf::sinks
+}  // namespace sf::sinks::elasticsearch

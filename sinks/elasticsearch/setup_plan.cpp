@@ -1,10 +1,11 @@
 // Templates, lifecycle and pipeline for one sink as JSON, chosen from the cluster's capabilities.
 #include "sinks/elasticsearch/setup_plan.hpp"
 
+#include "common/json/json_escape.hpp"
 #include "config/index_pattern.hpp"
-#include "config/units.hpp"
-#include "daemon/log/logger.hpp"
-#include "sim/elasticsearch/glob.hpp"
+#include "common/units/units.hpp"
+#include "common/log/logger.hpp"
+#include "common/text/glob.hpp"
 #include "sinks/elasticsearch/bulk.hpp"
 
 #include <simdjson.h>
@@ -12,7 +13,7 @@
 #include <algorithm>
 #include <map>
 
-namespace sf::sinks::es {
+namespace sf::sinks::elasticsearch {
 
 namespace {
 
@@ -20,7 +21,7 @@ constexpr std::string_view managed_meta = R"({"managed_by":"scaleft-forwarder"})
 
 std::string json_quoted(std::string_view s) {
   std::string out = "\"";
-  log::append_json_escaped(out, s);
+  json::append_json_escaped(out, s);
   out.push_back('"');
   return out;
 }
@@ -116,7 +117,7 @@ std::string mappings(const cluster_capabilities& caps, bool data_stream) {
 }
 
 std::string days(config::duration d) {
-  return config::format_duration(d);
+  return units::format_duration(d);
 }
 
 }  // namespace
@@ -515,4 +516,4 @@ std::string pretty_json(std::string_view compact) {
   return out;
 }
 
-}  // namespace sf::sinks::es
+}  // namespace sf::sinks::elasticsearch

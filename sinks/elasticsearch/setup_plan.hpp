@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sf::sinks::es {
+namespace sf::sinks::elasticsearch {
 
 // What setup found out about a cluster (GET /, GET /_component_template/<name>, GET /_index_template,
 // GET /_ilm/policy/<name>).
@@ -101,4 +101,4 @@ std::string export_json(const std::vector<named_sink>& sinks, std::vector<std::s
 // JSON text indented by two spaces per level, for --export and deploy/elasticsearch.
 std::string pretty_json(std::string_view compact);
 
-}  // namespace sf::sinks::es
+}  // namespace sf::sinks::elasticsearch

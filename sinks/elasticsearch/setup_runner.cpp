@@ -5,7 +5,7 @@
 
 #include <boost/asio/this_coro.hpp>
 
-namespace sf::sinks::es {
+namespace sf::sinks::elasticsearch {
 
 namespace bhttp = boost::beast::http;
 
@@ -167,4 +167,4 @@ boost::asio::awaitable<setup_report> run_setup(http::client& client, const std::
   co_return report;
 }
 
-}  // namespace sf::sinks::es
+}  // namespace sf::sinks::elasticsearch

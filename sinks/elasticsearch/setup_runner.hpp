@@ -2,7 +2,7 @@
 #pragma once
 
 #include "config/config.hpp"
-#include "daemon/http/client.hpp"
+#include "common/http/client.hpp"
 #include "sinks/elasticsearch/setup_plan.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace sf::sinks::es {
+namespace sf::sinks::elasticsearch {
 
 struct setup_line {
   std::string kind;
@@ -34,4 +34,4 @@ boost::asio::awaitable<setup_report> run_setup(http::client& client, const std::
                                                const std::string& authorization,
                                                const config::elasticsearch_sink_config& cfg);
 
-}  // namespace sf::sinks::es
+}  // namespace sf::sinks::elasticsearch

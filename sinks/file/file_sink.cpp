@@ -2,8 +2,9 @@
 // rotation by size and age.
 #include "sinks/file/file_sink.hpp"
 
-#include "daemon/log/logger.hpp"
-#include "daemon/retry/backoff.hpp"
+#include "common/time/rfc3339.hpp"
+#include "common/log/logger.hpp"
+#include "common/retry/backoff.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -155,14 +156,11 @@ std::filesystem::path rotated_file_name(const std::filesystem::path& active,
       break;
     }
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000 - (ms % 1000 < 0 ? 1 : 0));
-  const int millis = static_cast<int>(((ms % 1000) + 1000) % 1000);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char stamp[64];
-  std::snprintf(stamp, sizeof stamp, "%04d%02d%02dT%02d%02d%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  // The RFC 3339 time in ISO 8601's basic form (no '-' or ':'), which every file system accepts.
+  std::string stamp;
+  for (char c : time::format_rfc3339(when, 3)) {
+    if (c != '-' && c != ':') stamp += c;
+  }
   std::string name = file.substr(0, dot) + "-" + stamp;
   if (n > 0) name += "." + std::to_string(n);
   name += file.substr(dot);

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "config/config.hpp"
-#include "daemon/state/atomic_file.hpp"
+#include "common/files/atomic_file.hpp"
 #include "sinks/sink.hpp"
 
 #include <boost/asio/any_io_executor.hpp>

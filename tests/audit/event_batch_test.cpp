@@ -1,5 +1,5 @@
 // event_batch: the flat arenas the sinks read, with add, begin/commit, abandon and rollback.
-#include "daemon/audit/event_batch.hpp"
+#include "sinks/event_batch.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Unit tests of the backfill's pure parts: window edges, filtering, progress and ETA, request bounds,
 // direction choice, progress-file naming and text.
-#include "config/rfc3339.hpp"
+#include "common/time/rfc3339.hpp"
 #include "daemon/backfill/progress_file.hpp"
 #include "daemon/backfill/report.hpp"
 #include "daemon/backfill/window.hpp"
@@ -15,7 +15,7 @@ namespace sf::backfill {
 namespace {
 
 std::int64_t t(const char* s) {
-  return *config::parse_rfc3339_ns(s);
+  return *time::parse_rfc3339_ns(s);
 }
 
 audit::event_batch batch_of(std::initializer_list<std::pair<const char*, const char*>> events) {

@@ -31,13 +31,13 @@ TEST(DeployTemplate, SetupExportOfTheExampleConfigIsTheShippedFile) {
   auto loaded = sf::config::load_config_file(SF_SOURCE_DIR "/config/forwarder.example.yaml", env);
   std::filesystem::remove_all(dir);
   ASSERT_TRUE(loaded.errors.empty()) << loaded.errors[0].to_string();
-  std::vector<sf::sinks::es::named_sink> sinks;
+  std::vector<sf::sinks::elasticsearch::named_sink> sinks;
   for (const auto& s : loaded.config->sinks)
     if (const auto* es = std::get_if<sf::config::elasticsearch_sink_config>(&s.settings))
       sinks.push_back({s.name, es});
   ASSERT_FALSE(sinks.empty());
   std::vector<std::string> warnings;
-  const std::string exported = sf::sinks::es::export_json(sinks, warnings);
+  const std::string exported = sf::sinks::elasticsearch::export_json(sinks, warnings);
   EXPECT_TRUE(warnings.empty());
   const std::string shipped = read(SF_SOURCE_DIR "/deploy/elasticsearch/setup-export.json");
   EXPECT_EQ(shipped, exported) << "regenerate: scaleft-forwarder setup --export --config "

@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace es = sf::sinks::es;
+namespace es = sf::sinks::elasticsearch;
 using sf::audit::event_batch;
 
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 
 using sf::config::index_pattern;
-namespace es = sf::sinks::es;
+namespace es = sf::sinks::elasticsearch;
 
 namespace {
 

@@ -155,7 +155,7 @@ class es_sink_component : public ::testing::Test {
     s.wire_bytes = req.body().size();
     s.body = req.body();
     if (s.content_encoding == "gzip") {
-      auto d = sf::sinks::es::gzip_decompress(req.body());
+      auto d = sf::sinks::elasticsearch::gzip_decompress(req.body());
       s.body = d ? *d : "<corrupt gzip>";
     }
     if (req.method() == bhttp::verb::get && req.target() == "/") {
@@ -432,10 +432,10 @@ TEST_F(es_sink_component, gzip_bodies_decode_to_the_exact_ndjson) {
   // With no pipeline named, the sink writes event.ingested itself: the send time, the same for the request.
   const auto at = b[0].body.find(R"("ingested":")");
   ASSERT_NE(at, std::string::npos);
-  sf::sinks::es::bulk_format f;
+  sf::sinks::elasticsearch::bulk_format f;
   f.target = "scaleft-audit";
-  f.extras.ingested = sf::sinks::es::ingested_field(b[0].body.substr(at + 12, 24));
-  EXPECT_EQ(b[0].body, sf::sinks::es::encode_bulk_body(batch, all, f));
+  f.extras.ingested = sf::sinks::elasticsearch::ingested_field(b[0].body.substr(at + 12, 24));
+  EXPECT_EQ(b[0].body, sf::sinks::elasticsearch::encode_bulk_body(batch, all, f));
   EXPECT_LT(b[0].wire_bytes, b[0].body.size() / 3);
   EXPECT_EQ(sink->stats().bytes_sent, b[0].wire_bytes);
 }

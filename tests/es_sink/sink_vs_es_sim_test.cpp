@@ -1,5 +1,5 @@
 // The Elasticsearch sink against the real es-sim process: per-item and whole-request faults, poison ids.
-#include "daemon/http/client.hpp"
+#include "common/http/client.hpp"
 #include "sinks/elasticsearch/elasticsearch_sink.hpp"
 
 #include <gtest/gtest.h>

@@ -7,14 +7,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The first byte is how many items the request had (as the sink knows it); the rest is the body.
   const std::size_t expected = data[0] % 8;
   const auto body = sf::fuzz::as_text(data + 1, size - 1);
-  const auto r = sf::sinks::es::parse_bulk_response(body, expected);
+  const auto r = sf::sinks::elasticsearch::parse_bulk_response(body, expected);
   if (r.ok()) {
     sf::fuzz::check(r.items.size() == expected, "an ok bulk response with another number of items");
-    for (const auto& item : r.items) (void)sf::sinks::es::classify_item(item.status);
+    for (const auto& item : r.items) (void)sf::sinks::elasticsearch::classify_item(item.status);
   } else {
     sf::fuzz::check(r.items.empty(), "a failed bulk response with items");
   }
-  (void)sf::sinks::es::parse_request_error(body);
-  if (auto v = sf::sinks::es::parse_version_number(body)) (void)sf::sinks::es::major_version(*v);
+  (void)sf::sinks::elasticsearch::parse_request_error(body);
+  if (auto v = sf::sinks::elasticsearch::parse_version_number(body)) (void)sf::sinks::elasticsearch::major_version(*v);
   return 0;
 }

@@ -1,5 +1,5 @@
 // Fuzz target: the Link header parser, for rel="next" and another relation.
-#include "daemon/http/link_header.hpp"
+#include "common/http/link_header.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

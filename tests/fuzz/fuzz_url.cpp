@@ -1,5 +1,5 @@
 // Fuzz target: URL parsing, reference resolution, query parameters and percent-encoding.
-#include "daemon/http/url.hpp"
+#include "common/http/url.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

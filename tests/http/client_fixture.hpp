@@ -2,7 +2,7 @@
 // coroutines.
 #pragma once
 
-#include "daemon/http/client.hpp"
+#include "common/http/client.hpp"
 #include "sim/common/http_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>

@@ -1,6 +1,6 @@
 // Unit tests of Link header parsing (RFC 8288) as ScaleFT pagination uses it.
-#include "daemon/http/link_header.hpp"
-#include "daemon/http/url.hpp"
+#include "common/http/link_header.hpp"
+#include "common/http/url.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Tests of the deadline resolver and of the client's lookup: a DNS stall ends at the deadline or on cancel.
-#include "daemon/http/resolver.hpp"
+#include "common/http/resolver.hpp"
 #include "tests/http/client_fixture.hpp"
 
 #include <sys/socket.h>

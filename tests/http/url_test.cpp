@@ -1,5 +1,5 @@
 // Unit tests of URL parsing, reference resolution, escaping and query parameters (no I/O).
-#include "daemon/http/url.hpp"
+#include "common/http/url.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The logger: JSON and text records, journald priority prefixes and recognising the journal stream.
-#include "daemon/log/logger.hpp"
+#include "common/log/logger.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Unit tests of the jittered exponential backoff: growth, cap and jitter bounds.
-#include "daemon/retry/backoff.hpp"
+#include "common/retry/backoff.hpp"
 
 #include <gtest/gtest.h>
 

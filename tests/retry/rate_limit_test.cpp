@@ -1,6 +1,6 @@
 // Unit tests of rate-limit header interpretation: which header wins, and every odd value ends in a bounded
 // wait.
-#include "daemon/retry/rate_limit.hpp"
+#include "daemon/source/rate_limit_headers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -33,7 +33,7 @@ TEST(RequestedWait, RetryAfterHttpDate) {
   EXPECT_EQ(requested_wait(h, now_ms + 500, true), milliseconds(119'500));
 }
 
-// RFC 9110 makes recipients accept the two obsolete forms too (config/http_date.hpp parses all three).
+// RFC 9110 makes recipients accept the two obsolete forms too (common/time/http_date.hpp parses all three).
 TEST(RequestedWait, RetryAfterObsoleteHttpDateForms) {
   rate_limit_headers h;
   h.retry_after = "Tuesday, 14-Nov-23 22:15:20 GMT";

@@ -1,5 +1,5 @@
 // Unit tests of the status table of spec section 4: what the forwarder does with each ScaleFT status.
-#include "daemon/retry/source_status.hpp"
+#include "daemon/source/source_status.hpp"
 
 #include <gtest/gtest.h>
 

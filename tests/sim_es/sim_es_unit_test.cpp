@@ -8,7 +8,7 @@
 #include "sim/elasticsearch/es_server.hpp"
 #include "sim/elasticsearch/fault_plan.hpp"
 #include "sim/elasticsearch/filter_path.hpp"
-#include "sim/elasticsearch/glob.hpp"
+#include "common/text/glob.hpp"
 #include "sim/elasticsearch/index_templates.hpp"
 #include "sim/elasticsearch/json_text.hpp"
 #include "sim/elasticsearch/media_type.hpp"

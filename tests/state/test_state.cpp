@@ -1,6 +1,6 @@
 // Tests of the state files: atomic replace survives crashes and full disks; corrupt checkpoints are
 // explained.
-#include "daemon/state/atomic_file.hpp"
+#include "common/files/atomic_file.hpp"
 #include "daemon/state/checkpoint.hpp"
 #include "daemon/state/state_dir.hpp"
 

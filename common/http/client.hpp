@@ -1,0 +1,61 @@
+// An HTTP/1.1 client for one origin: keep-alive, verified TLS, one deadline per exchange, cancellable.
+#pragma once
+
+#include "common/http/resolver.hpp"
+#include "common/http/url.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace sf::http {
+
+namespace bhttp = boost::beast::http;
+using request = bhttp::request<bhttp::string_body>;
+using response = bhttp::response<bhttp::string_body>;
+
+struct client_options {
+  std::string ca_file;  // a PEM file of extra trust anchors; TLS is always verified
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // the whole exchange: connect to last byte
+  std::uint64_t max_response_bytes = 256ull * 1024 * 1024;
+  std::string user_agent = "scaleft-forwarder/" SF_VERSION;
+  blocking_resolve_fn resolve;  // empty: getaddrinfo (tests stall it); bounded by `timeout` either way
+};
+
+struct exchange_result {
+  boost::system::error_code ec;  // a transport failure: DNS, connect, TLS, timeout, reset, bad HTTP
+  std::string error;             // what failed, for the log
+  response res;                  // meaningful only when ok()
+  bool ok() const { return !ec; }
+};
+
+class client {
+ public:
+  // Throws std::runtime_error when the CA file cannot be loaded (a start-up failure).
+  client(boost::asio::any_io_executor ex, url origin, client_options opts);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  // Sends `req` (Host, User-Agent and keep-alive are filled in) and reads the whole response. A request that
+  // fails on a reused keep-alive connection before any response byte arrives is sent once more on a fresh
+  // connection, since the server may have closed the idle connection in between.
+  boost::asio::awaitable<exchange_result> send(request req);
+
+  // Aborts the exchange in progress, if any; it completes with operation_aborted.
+  void cancel();
+
+  const url& origin() const;
+  std::uint64_t connections_opened() const;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace sf::http

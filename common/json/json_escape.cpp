@@ -1,0 +1,101 @@
+// JSON string escaping with a word-at-a-time fast path: most strings are copied in one append.
+#include "common/json/json_escape.hpp"
+
+#include <cstdint>
+#include <cstring>
+
+namespace sf::json {
+namespace {
+
+constexpr std::uint64_t ones = 0x0101010101010101ULL;
+constexpr std::uint64_t highs = 0x8080808080808080ULL;
+
+// Non-zero when some byte of `w` is below `n` (n <= 128): the classic SWAR "hasless" test.
+constexpr std::uint64_t has_less(std::uint64_t w, std::uint64_t n) {
+  return (w - ones * n) & ~w & highs;
+}
+constexpr std::uint64_t has_byte(std::uint64_t w, std::uint64_t b) {
+  return has_less(w ^ (ones * b), 1);
+}
+
+inline std::uint64_t load8(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// Length of the leading run of bytes that need no escaping inside a JSON string.
+std::size_t plain_prefix(std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    const std::uint64_t w = load8(s.data() + i);
+    if (has_less(w, 0x20) | has_byte(w, '"') | has_byte(w, '\\')) break;
+  }
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\') break;
+  }
+  return i;
+}
+
+}  // namespace
+
+void append_json_escape(std::string& out, unsigned char c) {
+  static constexpr char hex[] = "0123456789abcdef";
+  switch (c) {
+    case '"':
+      out.append("\\\"");
+      return;
+    case '\\':
+      out.append("\\\\");
+      return;
+    case '\n':
+      out.append("\\n");
+      return;
+    case '\r':
+      out.append("\\r");
+      return;
+    case '\t':
+      out.append("\\t");
+      return;
+    case '\b':
+      out.append("\\b");
+      return;
+    case '\f':
+      out.append("\\f");
+      return;
+    default: {
+      const char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+      out.append(u, 6);
+    }
+  }
+}
+
+bool has_control_byte(std::string_view s) {
+  std::size_t i = 0;
+  std::uint64_t found = 0;
+  for (; i + 8 <= s.size(); i += 8) found |= has_less(load8(s.data() + i), 0x20);
+  if (found) return true;
+  for (; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) < 0x20) return true;
+  }
+  return false;
+}
+
+void append_json_escaped(std::string& out, std::string_view s) {
+  while (!s.empty()) {
+    const std::size_t n = plain_prefix(s);
+    out.append(s.data(), n);
+    if (n == s.size()) break;
+    append_json_escape(out, static_cast<unsigned char>(s[n]));
+    s.remove_prefix(n + 1);
+  }
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  append_json_escaped(out, s);
+  out.push_back('"');
+}
+
+}  // namespace sf::json

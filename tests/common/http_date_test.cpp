@@ -1,0 +1,62 @@
+// Tests of the HTTP-date parser: each RFC 9110 form, the RFC 850 two-digit year rule, and bad input.
+#include "common/time/http_date.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sf::config {
+namespace {
+
+constexpr std::int64_t now_s = 1'700'000'000;  // Tue, 14 Nov 2023 22:13:20 GMT
+
+TEST(HttpDate, ImfFixdate) {
+  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", now_s), 784'111'777);
+  EXPECT_EQ(parse_http_date("Tue, 14 Nov 2023 22:13:20 GMT", now_s), now_s);
+  EXPECT_EQ(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT", now_s), 0);
+  EXPECT_EQ(parse_http_date("Thu, 29 Feb 2024 23:59:59 GMT", now_s), 1'709'251'199);
+  EXPECT_EQ(parse_http_date("  Sun, 06 Nov 1994 08:49:37 GMT\t", now_s), 784'111'777);
+}
+
+TEST(HttpDate, Rfc850) {
+  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", now_s), 784'111'777);
+  EXPECT_EQ(parse_http_date("Tuesday, 14-Nov-23 22:13:20 GMT", now_s), now_s);
+  EXPECT_EQ(parse_http_date("Friday, 31-Dec-99 23:59:59 GMT", now_s), 946'684'799);  // 2099 is too far ahead
+}
+
+TEST(HttpDate, Rfc850TwoDigitYearIsNeverMoreThanFiftyYearsAhead) {
+  // From 2023: "73" is 2073 (50 years ahead), "74" would be 2074 (51 ahead), so it is 1974.
+  EXPECT_EQ(parse_http_date("Sunday, 01-Jan-73 00:00:00 GMT", now_s), parse_http_date("Sun, 01 Jan 2073 00:00:00 GMT", now_s));
+  EXPECT_EQ(parse_http_date("Tuesday, 01-Jan-74 00:00:00 GMT", now_s), parse_http_date("Tue, 01 Jan 1974 00:00:00 GMT", now_s));
+}
+
+TEST(HttpDate, Asctime) {
+  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994", now_s), 784'111'777);
+  EXPECT_EQ(parse_http_date("Tue Nov 14 22:13:20 2023", now_s), now_s);
+  EXPECT_EQ(parse_http_date("Sun Nov 06 08:49:37 1994", now_s), 784'111'777);
+}
+
+TEST(HttpDate, TheClockOverloadReadsTheSameForms) {
+  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784'111'777);
+  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), 784'111'777);
+}
+
+TEST(HttpDate, RejectsBadInput) {
+  for (const char* bad : {"", "Sun", "120", "2023-11-14T22:13:20Z",
+                          // IMF-fixdate near misses
+                          "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Nov 1994 08:49:37 gmt", "Sun, 06 Nov 1994 08:49:37",
+                          "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT",
+                          "Sun, 00 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:49:37 GMT",
+                          "Sun, 06 Nov 1994 08:60:37 GMT", "Sun, 06 Nov 1994 08-49-37 GMT",
+                          "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 nov 1994 08:49:37 GMT", "Xyz, 06 Nov 1994 08:49:37 GMT",
+                          "Sun, 29 Feb 2023 08:49:37 GMT", "Sun, 06 Nov 19x4 08:49:37 GMT", "Sun,  6 Nov 1994 08:49:37 GMT",
+                          // RFC 850 near misses
+                          "Sun, 06-Nov-94 08:49:37 GMT", "Sundae, 06-Nov-94 08:49:37 GMT",
+                          "Sunday, 06-Nov-1994 08:49:37 GMT", "Sunday, 06 Nov 94 08:49:37 GMT",
+                          "Sunday, 06-Nov-94 08:49:37 UTC", "Sunday, 31-Nov-94 08:49:37 GMT", "Sunday,06-Nov-94 08:49:37 GMT",
+                          // asctime near misses
+                          "Sun Nov 6 08:49:37 1994", "Sun Nov  6 08:49:37 94", "Sun Nov  6 08:49:37 1994 GMT",
+                          "Sun Nov 31 08:49:37 1994", "Sunday Nov  6 08:49:37 1994", "Sun Nov  x 08:49:37 1994"})
+    EXPECT_EQ(parse_http_date(bad, now_s), std::nullopt) << bad;
+}
+
+}  // namespace
+}  // namespace sf::config
