@@ -10,8 +10,7 @@ namespace {
 
 constexpr const char* usage =
     "usage: sf-config-reference                 print the table\n"
-    "       sf-config-reference --check FILE    exit 1 when FILE's table (between the markers) is not "
-    "current\n"
+    "       sf-config-reference --check FILE    exit 1 when FILE's table (between the markers) is stale\n"
     "       sf-config-reference --update FILE   rewrite FILE's table\n";
 
 }  // namespace

@@ -4,46 +4,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/keys.hpp"
-#include "config/units.hpp"
+#include "config/value_text.hpp"
 
 namespace sf::config {
 namespace schema {
-
-std::string value_text(const key_spec& key, const value& v) {
-  switch (key.type) {
-    case kind::integer:
-      return std::to_string(std::get<long long>(v));
-    case kind::size:
-      return format_size(static_cast<std::uint64_t>(std::get<long long>(v)));
-    case kind::boolean:
-      return std::get<bool>(v) ? "true" : "false";
-    case kind::duration:
-      return format_duration(std::get<duration>(v));
-    case kind::choice:
-      for (const auto& c : key.choices)
-        if (c.value == std::get<long long>(v)) return std::string(c.name);
-      return {};
-    case kind::secret:
-      return std::get<secret>(v).empty() ? "" : "<redacted>";
-    case kind::start_position: {
-      const auto& p = std::get<start_position>(v);
-      return p.what == start_position::kind::oldest   ? "oldest"
-             : p.what == start_position::kind::newest ? "newest"
-                                                      : p.time;
-    }
-    case kind::string:
-    case kind::url:
-    case kind::cloud_id:
-      return std::get<std::string>(v);
-    case kind::url_list:
-    case kind::program:
-    case kind::section:
-    case kind::sink_list:
-      return {};
-  }
-  return {};
-}
-
 namespace {
 
 void render_section(YAML::Emitter& out, const section_spec& spec, const void* section);

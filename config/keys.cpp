@@ -433,8 +433,7 @@ const section_spec& elasticsearch_sink_section() {
                .need = presence::non_empty,
                .help = "target index; documents are `create`d with the event id. May hold date fields "
                        "`%{+yyyy.MM.dd}` (`yyyy`/`YYYY`, `yy`, `MM`, `dd`, `HH`, `mm` and `. - _`) for an "
-                       "event-time "
-                       "index, from each event's `@timestamp` in UTC (see Delivery guarantees)",
+                       "event-time index, from each event's `@timestamp` in UTC (see Delivery guarantees)",
                .bound = bind<&e::index>(),
                .check = index_check,
                .shown = [](const void* s) { return as<e>(s).data_stream.empty(); }},

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "config/effective_config.hpp"
 #include "config/keys.hpp"
 #include "config/units.hpp"
+#include "config/value_text.hpp"
 
 namespace sf::config {
 namespace {

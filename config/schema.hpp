@@ -55,15 +55,15 @@ struct section_spec;
 struct sink_variant;
 
 struct key_spec {
-  std::string_view name;
-  kind type;
+  std::string_view name{};
+  kind type = kind::string;
   presence need = presence::optional;
   long long lo = 0, hi = 0;  // integer, duration (ms) and size (bytes) bounds
-  std::vector<choice> choices;
-  std::string_view help;          // the README's meaning column
-  std::string_view shape;         // the README's type column when the kind says too little ("path")
-  std::string_view default_note;  // what the default means when its value says too little ("system store")
-  field bound;
+  std::vector<choice> choices{};
+  std::string_view help{};          // the README's meaning column
+  std::string_view shape{};         // the README's type column when the kind says too little ("path")
+  std::string_view default_note{};  // what the default means when its value says too little ("system store")
+  field bound{};
   // A further rule on a value that passed its kind and bounds; "" when it holds, else the message reported
   // at the key. `section` is the struct as loaded so far (the keys above this one are set).
   std::string (*check)(const void* section, const value& v) = nullptr;
@@ -87,10 +87,10 @@ struct rule {
 };
 
 struct section_spec {
-  std::string_view what;  // how unknown-key messages name it: "source", "a file sink"
-  std::vector<key_spec> keys;
-  std::vector<one_of> groups;
-  std::vector<rule> rules;
+  std::string_view what{};  // how unknown-key messages name it: "source", "a file sink"
+  std::vector<key_spec> keys{};
+  std::vector<one_of> groups{};
+  std::vector<rule> rules{};
 };
 
 // One type of sink, in the order of sink_config::settings and of the `type` key's choices: its own keys,
