@@ -94,168 +94,21 @@ TEST(KeyTable, DefaultsAreTheStructsOwn) {
   EXPECT_EQ(render_effective_config(*r.config), render_effective_config(built));
 }
 
-// check-config's output, byte for byte as the loader had it before the table (one key per line, in the
-// table's order; url and cloud_id shown as the urls they give; only one of index and data_stream).
+std::string read_fixture(const std::string& name) {
+  std::ifstream in(std::string(SF_SOURCE_DIR) + "/tests/config/effective/" + name, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// check-config's output, byte for byte as the loader printed it before the table (in the table's order;
+// url and cloud_id shown as the urls they give; only one of index and data_stream; secrets redacted).
 TEST(KeyTable, EffectiveConfigIsPinned) {
-  const std::string yaml = R"(source:
-  url: http://127.0.0.1:8080/
-  team: acme
-  service_user: log-forwarder
-  key_id: kid-1
-  key_secret: TOPSECRET-sft
-  page_size: 250
-  poll_interval: 1500ms
-  request_timeout: 2m
-  start_at: 2024-05-01T00:00:00+02:00
-  ca_file: /etc/ssl/custom-ca.pem
-  rate_limit_headroom: 5
-  on_lost_offset: newest
-state_dir: /tmp/state
-shutdown_grace: 3s
-buffer: {max_events: 5000, max_bytes: 2MiB}
-retry: {initial_backoff: 100ms, max_backoff: 1h, config_error_backoff: 7d}
-key_rotation:
-  enabled: true
-  max_age: 2d
-  expire_previous: never
-  on_rotate: [/bin/sh, -c, "cat > /dev/null"]
-  on_rotate_timeout: 2m
-  restore_from: /etc/scaleft-forwarder/rotated-key
-sinks:
-  - name: archive
-    type: file
-    path: /var/log/audit.ndjson.zst
-    compression: zstd
-    fsync: false
-    rotate_bytes: 64MiB
-    rotate_interval: 1h
-  - name: elk
-    type: elasticsearch
-    urls: [https://es1.example:9200/, "https://es2.example"]
-    data_stream: logs-scaleft.audit-default
-    api_key: TOPSECRET-api-key
-    ca_file: /etc/es-ca.pem
-    compression: none
-    max_batch_events: 100
-    max_batch_bytes: 1536KiB
-    flush_interval: 90s
-    max_in_flight: 4
-    request_timeout: 10s
-    template: true
-    retention: 30d
-    pipeline: p1
-  - name: cloud
-    type: elasticsearch
-    cloud_id: "prod:ZXUtd2VzdC0xLmF3cy5mb3VuZC5pbzo5MjQzJGFiYzEyMyRkZWY0NTY="
-    index: scaleft-audit-%{+yyyy.MM.dd}
-    username: elastic
-    password: TOPSECRET-password
-  - name: token
-    type: elasticsearch
-    url: https://es:9200
-    index: scaleft-audit
-    bearer_token: TOPSECRET-token
-http:
-  listen: "[::1]:8080"
-  ready_window: 2m
-log: {level: debug, format: text}
-)";
-  auto r = load(yaml);
+  auto r = load(read_fixture("full.yaml"));
   ASSERT_TRUE(r.config) << all_errors(r);
-  EXPECT_EQ(render_effective_config(*r.config), R"(source:
-  url: http://127.0.0.1:8080
-  team: acme
-  service_user: log-forwarder
-  key_id: kid-1
-  key_secret: <redacted>
-  page_size: 250
-  poll_interval: 1500ms
-  request_timeout: 2m
-  start_at: 2024-05-01T00:00:00+02:00
-  ca_file: /etc/ssl/custom-ca.pem
-  rate_limit_headroom: 5
-  on_lost_offset: newest
-state_dir: /tmp/state
-shutdown_grace: 3s
-buffer:
-  max_events: 5000
-  max_bytes: 2MiB
-retry:
-  initial_backoff: 100ms
-  max_backoff: 1h
-  config_error_backoff: 7d
-key_rotation:
-  enabled: true
-  max_age: 2d
-  expire_previous: never
-  on_rotate: [/bin/sh, -c, cat > /dev/null]
-  on_rotate_timeout: 2m
-  restore_from: /etc/scaleft-forwarder/rotated-key
-sinks:
-  - name: archive
-    type: file
-    path: /var/log/audit.ndjson.zst
-    compression: zstd
-    fsync: false
-    rotate_bytes: 64MiB
-    rotate_interval: 1h
-  - name: elk
-    type: elasticsearch
-    urls:
-      - https://es1.example:9200
-      - https://es2.example
-    data_stream: logs-scaleft.audit-default
-    api_key: <redacted>
-    ca_file: /etc/es-ca.pem
-    compression: none
-    max_batch_events: 100
-    max_batch_bytes: 1536KiB
-    flush_interval: 90s
-    max_in_flight: 4
-    request_timeout: 10s
-    template: true
-    retention: 30d
-    pipeline: p1
-  - name: cloud
-    type: elasticsearch
-    urls:
-      - https://abc123.eu-west-1.aws.found.io:9243
-    index: scaleft-audit-%{+yyyy.MM.dd}
-    username: elastic
-    password: <redacted>
-    ca_file: ""
-    compression: gzip
-    max_batch_events: 5000
-    max_batch_bytes: 10MiB
-    flush_interval: 1s
-    max_in_flight: 2
-    request_timeout: 1m
-    template: false
-    retention: 0s
-    pipeline: ""
-  - name: token
-    type: elasticsearch
-    urls:
-      - https://es:9200
-    index: scaleft-audit
-    bearer_token: <redacted>
-    ca_file: ""
-    compression: gzip
-    max_batch_events: 5000
-    max_batch_bytes: 10MiB
-    flush_interval: 1s
-    max_in_flight: 2
-    request_timeout: 1m
-    template: false
-    retention: 0s
-    pipeline: ""
-http:
-  listen: "[::1]:8080"
-  ready_window: 2m
-log:
-  level: debug
-  format: text
-)");
+  const std::string expected = read_fixture("full.expected.yaml");
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(render_effective_config(*r.config), expected);
 }
 
 // Whatever secret keys the table has, none shows its value and no `<secret>_file` key is shown at all.
