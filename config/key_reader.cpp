@@ -106,13 +106,14 @@ bool key_reader::read_key(const key_spec& key, const map_view& m, void* section)
   return stored;
 }
 
-void key_reader::store(const key_spec& key, const map_view& m, void* section, value&& v, bool& stored) {
+bool key_reader::store(const key_spec& key, const map_view& m, void* section, value&& v) {
   std::string problem = key.check ? key.check(section, v) : std::string();
   // Stored even when the check fails: rules on later keys judge what the file said (an index name that is
   // itself wrong is still a fixed index to `retention`).
   key.bound.set(section, std::move(v));
-  stored = problem.empty();
-  if (!stored) walker_.error(m.line_of_key(key.name), m.child(key.name), std::move(problem));
+  if (problem.empty()) return true;
+  walker_.error(m.line_of_key(key.name), m.child(key.name), std::move(problem));
+  return false;
 }
 
 bool key_reader::read_value(const key_spec& key, const map_view& m, void* section) {
@@ -124,13 +125,13 @@ bool key_reader::read_value(const key_spec& key, const map_view& m, void* sectio
       const bool ok = key.need == presence::non_empty
                           ? m.given(name) && walker_.get_string(m, name, s, true)
                           : walker_.get_string(m, name, s, key.need == presence::required);
-      if (ok) store(key, m, section, std::move(s), stored);
+      if (ok) stored = store(key, m, section, std::move(s));
       return stored;
     }
     case kind::url: {
       std::string raw, url;
       if (walker_.get_string(m, name, raw) && validate_url(raw, m.line_of_key(name), m.child(name), url))
-        store(key, m, section, std::move(url), stored);
+        stored = store(key, m, section, std::move(url));
       return stored;
     }
     case kind::url_list:
@@ -139,7 +140,7 @@ bool key_reader::read_value(const key_spec& key, const map_view& m, void* sectio
       auto v = walker_.scalar(m, name, true);
       if (!v) return false;
       if (auto u = cloud_id_to_url(v->text)) {
-        store(key, m, section, std::move(*u), stored);
+        stored = store(key, m, section, std::move(*u));
       } else {
         walker_.error(m.line_of_key(name), m.child(name),
                       "is not a valid cloud id: expected label:base64(host[:port]$es_uuid$kibana_uuid)");
@@ -158,7 +159,7 @@ bool key_reader::read_value(const key_spec& key, const map_view& m, void* sectio
         walker_.error(m.line_of_key(name), m.child(name),
                       fmt::format("must be between {} and {}, got {}", key.lo, key.hi, t));
       } else {
-        store(key, m, section, n, stored);
+        stored = store(key, m, section, n);
       }
       return stored;
     }
@@ -168,7 +169,7 @@ bool key_reader::read_value(const key_spec& key, const map_view& m, void* sectio
       std::string t = v->text;
       std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
       if (t == "true" || t == "false") {
-        store(key, m, section, t == "true", stored);
+        stored = store(key, m, section, t == "true");
       } else {
         walker_.error(m.line_of_key(name), m.child(name),
                       fmt::format("expected true or false, got '{}'", v->text));
@@ -199,7 +200,7 @@ bool key_reader::read_value(const key_spec& key, const map_view& m, void* sectio
             m.line_of_key(name), m.child(name),
             fmt::format("must be between {} and {}, got {}", format_duration(lo), format_duration(hi), t));
       } else {
-        store(key, m, section, *d, stored);
+        stored = store(key, m, section, *d);
       }
       return stored;
     }
@@ -219,7 +220,7 @@ bool key_reader::read_value(const key_spec& key, const map_view& m, void* sectio
             m.line_of_key(name), m.child(name),
             fmt::format("must be between {} and {}, got {}", format_size(lo), format_size(hi), v->text));
       } else {
-        store(key, m, section, static_cast<long long>(*s), stored);
+        stored = store(key, m, section, static_cast<long long>(*s));
       }
       return stored;
     }
@@ -231,11 +232,11 @@ bool key_reader::read_value(const key_spec& key, const map_view& m, void* sectio
       auto v = walker_.scalar(m, name, false);
       if (!v) return false;
       if (v->text == "oldest") {
-        store(key, m, section, start_position{start_position::kind::oldest, {}}, stored);
+        stored = store(key, m, section, start_position{start_position::kind::oldest, {}});
       } else if (v->text == "newest") {
-        store(key, m, section, start_position{start_position::kind::newest, {}}, stored);
+        stored = store(key, m, section, start_position{start_position::kind::newest, {}});
       } else if (parse_rfc3339_ns(v->text)) {
-        store(key, m, section, start_position{start_position::kind::at_time, v->text}, stored);
+        stored = store(key, m, section, start_position{start_position::kind::at_time, v->text});
       } else {
         walker_.error(
             m.line_of_key(name), m.child(name),
@@ -266,9 +267,7 @@ bool key_reader::read_choice(const key_spec& key, const map_view& m, void* secti
   std::string names;
   for (const auto& c : key.choices) {
     if (text == c.name) {
-      bool stored = false;
-      store(key, m, section, c.value, stored);
-      return stored;
+      return store(key, m, section, c.value);
     }
     names += names.empty() ? "" : ", ";
     names += c.name;
@@ -308,9 +307,7 @@ bool key_reader::read_secret(const key_spec& key, const map_view& m, void* secti
                     fmt::format("required key is missing (give {})", alternatives({key.name, file_key})));
     return false;
   }
-  bool stored = false;
-  store(key, m, section, std::move(out), stored);
-  return stored;
+  return store(key, m, section, std::move(out));
 }
 
 bool key_reader::read_secret_file(const std::string& path, int line, const std::string& key_path,
@@ -407,9 +404,7 @@ bool key_reader::read_url_list(const key_spec& key, const map_view& m, void* sec
     std::string u;
     if (validate_url(item.text, item.line, item.path, u)) urls.push_back(std::move(u));
   }
-  bool stored = false;
-  store(key, m, section, std::move(urls), stored);
-  return stored;
+  return store(key, m, section, std::move(urls));
 }
 
 // `[program, args...]`: strings (with ${VAR}), the program an absolute path or a name on PATH, checked now so
@@ -436,9 +431,7 @@ bool key_reader::read_program(const key_spec& key, const map_view& m, void* sect
     walker_.error(line_of(e->value[0], e->value_line), path + "[0]", problem);
     return false;
   }
-  bool stored = false;
-  store(key, m, section, std::move(argv), stored);
-  return stored;
+  return store(key, m, section, std::move(argv));
 }
 
 bool key_reader::read_section_key(const key_spec& key, const map_view& m, void* section) {

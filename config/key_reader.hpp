@@ -53,7 +53,8 @@ class key_reader {
   void read_keys(const section_spec& spec, const map_view& m, void* section);
   bool read_group(const one_of& group, const section_spec& spec, const map_view& m, void* section);
   bool read_value(const key_spec& key, const map_view& m, void* section);
-  void store(const key_spec& key, const map_view& m, void* section, value&& v, bool& stored);
+  // Stores `v` and applies the key's check; false (and reported) when the check fails.
+  bool store(const key_spec& key, const map_view& m, void* section, value&& v);
   bool read_choice(const key_spec& key, const map_view& m, void* section);
   bool read_secret(const key_spec& key, const map_view& m, void* section);
   bool read_secret_file(const std::string& path, int line, const std::string& key_path, secret& out);
