@@ -69,9 +69,11 @@ struct key_spec {
   std::string (*check)(const void* section, const value& v) = nullptr;
   // Whether the effective configuration shows the key (default: always; secrets only when set).
   bool (*shown)(const void* section) = nullptr;
-  const section_spec* sub = nullptr;                 // kind::section: its keys
-  void* (*locate)(void* parent) = nullptr;           // kind::section: the sub-struct inside the parent
-  const std::vector<sink_variant>* sinks = nullptr;  // kind::sink_list
+  // kind::section: its keys, and where its struct is inside the parent's. kind::sink_list: the keys every
+  // sink has, where the vector of sinks is, and the types of sink.
+  const section_spec* sub = nullptr;
+  void* (*locate)(void* parent) = nullptr;
+  const std::vector<sink_variant>* sinks = nullptr;
 };
 
 // Keys of which exactly one must be given (url, urls or cloud_id); only that one is read.
@@ -80,12 +82,14 @@ struct one_of {
 };
 
 struct rule_context;
-// A check across keys, run after the key named `after` ("" = after the whole section).
+// A check across keys, run after the key named `after` ("" = after the whole section): where the file's
+// walk reaches it, so that errors on one line (a flow map) keep their order.
 struct rule {
   std::string_view after;
   void (*run)(rule_context& context);
 };
 
+// A map of keys. Its keys are read, shown and documented in this order.
 struct section_spec {
   std::string_view what{};  // how unknown-key messages name it: "source", "a file sink"
   std::vector<key_spec> keys{};
