@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/effective_config.hpp"  // render_effective_config, check-config's output
+#include "config/validators.hpp"        // cloud_id_to_url, is_loopback_host
 
 namespace sf::config {
 
@@ -32,16 +34,5 @@ load_result load_config_text(std::string_view yaml, const std::string& file_name
 // An unreadable file or invalid YAML gives exactly one error.
 load_result load_config_file(const std::string& path, const env_lookup& env);
 env_lookup process_environment();
-
-// YAML of every effective value, defaults included, in the same schema the loader reads; every secret
-// that is set is shown as "<redacted>".
-std::string render_effective_config(const forwarder_config& config);
-
-// Elastic Cloud id `label:base64(host[:port]$es_uuid[:port]$kibana_uuid)` ->
-// "https://<es_uuid>.<host>:<port>" (port 443 when none is given). nullopt when the id is malformed.
-std::optional<std::string> cloud_id_to_url(std::string_view cloud_id);
-
-// True for localhost, 127.0.0.0/8 and ::1: the only hosts plain http:// is allowed to reach.
-bool is_loopback_host(std::string_view host);
 
 }  // namespace sf::config
