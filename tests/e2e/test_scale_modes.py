@@ -9,6 +9,10 @@ event-time index (every create is a 409).
 The real Elasticsearch 7.10.2 node (fixture es_node) has no data streams (x-pack): mode (b) runs on the
 OpenSearch 2.19.6 node (fixture os_node) instead, whose core has them.
 
+Under dynamic mapping a `scaleft.details` key takes the type of the first value an index sees; this feed
+(seed 7) never starts an index with one of its odd numeric `actor` values, which would make the index refuse
+the string ones after it (the README says so).
+
 On the real nodes the test first puts index settings only (no mappings: the mapping stays whatever the mode
 makes it): no replicas (one node), a 30 s refresh and an async translog, as for a bulk load; on the shared
 2-core machine they make the 100,000 documents fit the test's time. In mode (b) they go in the
