@@ -146,6 +146,8 @@ index_data* document_store::resolve(std::string_view name) {
 concrete_index& document_store::add_generation(index_data& idx, std::string_view settings,
                                                std::string_view mappings) {
   concrete_index ci;
+  // Short bucket chains: a new _id (the common case) then rarely walks a node, each a cache miss.
+  ci.docs.max_load_factor(0.25f);
   const std::size_t gen = idx.generations.size() + 1;
   if (idx.data_stream) {
     char num[16];

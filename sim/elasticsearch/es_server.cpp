@@ -10,6 +10,7 @@
 #include "sim/elasticsearch/json_text.hpp"
 
 #include <array>
+#include <charconv>
 #include <chrono>
 
 namespace sfsim::es {
@@ -93,7 +94,6 @@ query_params parse_query(std::string_view query) {
 reply es_reply(int status, std::string body, std::string content_type) {
   reply r;
   r.res.result(static_cast<unsigned>(status));
-  r.res.set("X-elastic-product", "Elasticsearch");
   if (!body.empty() || content_type != "application/json") r.res.set(http::field::content_type, content_type);
   r.res.body() = std::move(body);
   return r;
@@ -104,6 +104,16 @@ cluster_flavor server_config::flavor() const {
   f.major = version.starts_with("7.") ? 7 : version.starts_with("6.") ? 6 : 8;
   f.xpack = xpack;
   return f;
+}
+
+bool server_config::sends_product_header() const {
+  // "7.14.0" and later; a version that does not read as MAJOR.MINOR is taken as the 8.x default.
+  int major = 0, minor = 0;
+  const char* end = version.data() + version.size();
+  auto [p, ec] = std::from_chars(version.data(), end, major);
+  if (ec != std::errc{} || p == end || *p != '.') return true;
+  if (std::from_chars(p + 1, end, minor).ec != std::errc{}) return true;
+  return major > 7 || (major == 7 && minor >= 14);
 }
 
 es_sim::es_sim(server_config cfg)
@@ -126,6 +136,7 @@ reply es_sim::handle(request& req) {
       parse_query(qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1));
   if (path == "/_sim" || path.starts_with("/_sim/")) return handle_control(req, path, q);
   reply r = handle_es(req, path, q);
+  if (cfg_.sends_product_header()) r.res.set("X-elastic-product", "Elasticsearch");
   if (r.how == delivery::reset_before_response)
     ++requests_["reset"];
   else

@@ -35,6 +35,8 @@ struct server_config {
   std::vector<std::string> lacking_privileges;
   cluster_flavor flavor() const;
   bool builtins() const { return builtin_templates.value_or(flavor().major >= 8) && xpack; }
+  // Elasticsearch names itself in `X-elastic-product: Elasticsearch` from 7.14 on; older releases send none.
+  bool sends_product_header() const;
 };
 
 using query_params = std::vector<std::pair<std::string, std::string>>;

@@ -37,13 +37,15 @@ int main(int argc, char** argv) {
     if (!opt.api_key_file.empty()) cfg.creds.api_key = read_secret_file(opt.api_key_file, true);
     if (!opt.basic_file.empty()) cfg.creds.basic = read_secret_file(opt.basic_file, true);
     if (!opt.bearer_file.empty()) cfg.creds.bearer = read_secret_file(opt.bearer_file, false);
+    const bool product_header = cfg.sends_product_header();
     es_sim sim(std::move(cfg));
     for (const auto& f : opt.faults) sim.faults().add(f);
 
     asio::io_context io(1);
     sfsim::server_options so;
     so.max_body_bytes = opt.max_content_length;  // the declared length is checked before the body is read
-    so.common_headers = {{"X-elastic-product", "Elasticsearch"}};
+    // Also on the answers the shared server makes itself (413 before the body is read).
+    if (product_header) so.common_headers = {{"X-elastic-product", "Elasticsearch"}};
     const bool tls = !opt.tls_cert.empty();
     if (tls) so.tls = sfsim::make_server_tls(opt.tls_cert, opt.tls_key);
     sfsim::http_server server(

@@ -13,7 +13,7 @@ namespace sfsim::es {
 
 namespace {
 
-using props = std::map<std::string, mapper, std::less<>>;
+using props = std::map<std::string, mapper, field_name_less>;
 
 constexpr std::array<std::string_view, 33> oss_types{
     "text",          "keyword",      "long",           "integer",      "short",       "byte",
@@ -503,7 +503,11 @@ class document_mapper {
  public:
   document_mapper(index_mapping& m, std::string_view source, std::string_view id, std::string_view index,
                   const mapping_limits& limits, const cluster_flavor& flavor)
-      : m_(m), source_(source), id_(id), index_(index), limits_(limits), flavor_(flavor) {}
+      : m_(m), source_(source), id_(id), index_(index), limits_(limits), flavor_(flavor),
+        path_(scratch_path()), chain_(scratch_chain()) {
+    path_.clear();
+    chain_.clear();
+  }
 
   std::optional<mapping_failure> run(simdjson::dom::object doc) {
     const dynamic_mode root_mode = m_.root_.dynamic == dynamic_mode::inherit ? dynamic_mode::on : m_.root_.dynamic;
@@ -632,21 +636,19 @@ class document_mapper {
       added_ += size;
     }
     mapper& m = it->second;
+    // A concrete field: its path is only spelt out in an error, so it is not built for every value.
+    if (!m.is_object()) return check_value(m, v, name);
     const std::size_t path_len = path_.size();
     push_path(name);
     bool ok = true;
-    if (m.is_object()) {
-      if (v.type() == et::OBJECT) {
-        ok = walk_object(m, mode, as_object(v));
-      } else {
-        fail(std::string(flavor_.parsing_exception()),
-             "object mapping for [" + path_ + "] tried to parse field [" + std::string(name) +
-                 "] as object, but found a concrete value",
-             "type_conflict");
-        ok = false;
-      }
+    if (v.type() == et::OBJECT) {
+      ok = walk_object(m, mode, as_object(v));
     } else {
-      ok = check_value(m, v);
+      fail(std::string(flavor_.parsing_exception()),
+           "object mapping for [" + path_ + "] tried to parse field [" + std::string(name) +
+               "] as object, but found a concrete value",
+           "type_conflict");
+      ok = false;
     }
     path_.resize(path_len);
     return ok;
@@ -758,33 +760,41 @@ class document_mapper {
     return false;
   }
 
-  bool check_value(mapper& m, simdjson::dom::element v) {
+  // The value rule of a field type, classified once per mapper (the bulk path asks for every value).
+  enum rule : std::int8_t { any_value = 0, any_scalar, numeric, boolean, date, ip, constant, no_object };
+  static rule classify(std::string_view t) {
+    if (is_one_of(t, {"text", "keyword", "wildcard", "match_only_text", "version", "search_as_you_type"}))
+      return any_scalar;
+    if (is_one_of(t, {"flattened", "geo_point", "geo_shape", "binary", "percolator", "join", "dense_vector",
+                      "sparse_vector", "histogram", "rank_features", "point", "shape", "aggregate_metric_double",
+                      "alias", "completion"}) ||
+        t.ends_with("_range"))
+      return any_value;
+    if (integer_type(t) || float_type(t) || t == "token_count" || t == "rank_feature") return numeric;
+    if (t == "boolean") return boolean;
+    if (t == "date" || t == "date_nanos") return date;
+    if (t == "ip") return ip;
+    if (t == "constant_keyword") return constant;
+    return no_object;
+  }
+
+  // `name`: the field's last path part (path_ holds its parent's path).
+  bool check_value(mapper& m, simdjson::dom::element v, std::string_view name) {
     using et = simdjson::dom::element_type;
     const std::string_view t = m.type;
-    // 0: any value (flattened, geo, ...), 1: any scalar (text, keyword), 2: checked below.
-    if (m.family < 0)
-      m.family = is_one_of(t, {"text", "keyword", "wildcard", "match_only_text", "version", "search_as_you_type"}) ? 1
-                 : is_one_of(t, {"flattened", "geo_point", "geo_shape", "binary", "percolator", "join", "dense_vector",
-                                 "sparse_vector", "histogram", "rank_features", "point", "shape",
-                                 "aggregate_metric_double", "alias", "completion"}) ||
-                         t.ends_with("_range")
-                     ? 0
-                     : 2;
-    if (m.family == 0) return true;
-    if (m.family == 1 && v.type() != et::OBJECT) return true;
-    if (t == "flattened" || t == "geo_point" || t == "geo_shape" || t == "binary" || t == "percolator" ||
-        t == "join" || t.ends_with("_range") || t == "dense_vector" || t == "sparse_vector" || t == "histogram" ||
-        t == "rank_features" || t == "point" || t == "shape" || t == "aggregate_metric_double" || t == "alias" ||
-        t == "completion")
-      return true;
+    if (m.family < 0) m.family = classify(t);
+    const auto r = static_cast<rule>(m.family);
+    if (r == any_value) return true;
+    const et vt = v.type();
+    if (r == any_scalar && vt != et::OBJECT) return true;
     std::string cause_type, cause_reason;
     bool bad = false;
     std::string_view s;
-    const bool is_string = v.get_string().get(s) == simdjson::SUCCESS;
-    if (v.type() == et::OBJECT) {
+    const bool is_string = vt == et::STRING && v.get_string().get(s) == simdjson::SUCCESS;
+    if (vt == et::OBJECT) {
       bad = true;
-    } else if (integer_type(t) || float_type(t) || t == "token_count" || t == "rank_feature") {
-      if (v.type() == et::BOOL) {
+    } else if (r == numeric) {
+      if (vt == et::BOOL) {
         bad = true;
         cause_type = "x_content_parse_exception";
         cause_reason = (flavor_.major >= 8 ? location() : "") + "Current token (" +
@@ -795,27 +805,30 @@ class document_mapper {
         cause_type = integer_type(t) && flavor_.major >= 8 ? "illegal_argument_exception" : "number_format_exception";
         cause_reason = "For input string: \"" + std::string(s) + "\"";
       }
-    } else if (t == "boolean") {
-      if (v.type() != et::BOOL && !(is_string && (s == "true" || s == "false" || s.empty()))) {
+    } else if (r == boolean) {
+      if (vt != et::BOOL && !(is_string && (s == "true" || s == "false" || s.empty()))) {
         bad = true;
         cause_type = "illegal_argument_exception";
         cause_reason = "Failed to parse value [" + preview_text(v) + "] as only [true] or [false] are allowed.";
       }
-    } else if (t == "date" || t == "date_nanos") {
-      const std::string text = is_string ? std::string(s) : preview_text(v);
-      if (v.type() == et::BOOL || !date_matches_format(m.format, text)) {
+    } else if (r == date) {
+      // The text is only copied for a number (its preview) or for the error.
+      const bool ok = vt != et::BOOL && (is_string ? date_matches_format(m.format, s)
+                                                   : date_matches_format(m.format, preview_text(v)));
+      if (!ok) {
+        const std::string text = is_string ? std::string(s) : preview_text(v);
         bad = true;
         cause_type = "illegal_argument_exception";
         cause_reason = "failed to parse date field [" + text + "] with format [" +
                        (m.format.empty() ? std::string(default_date_format) : m.format) + "]";
       }
-    } else if (t == "ip") {
+    } else if (r == ip) {
       if (!is_string || !is_ip_literal(s)) {
         bad = true;
         cause_type = "illegal_argument_exception";
         cause_reason = "'" + preview_text(v) + "' is not an IP string literal.";
       }
-    } else if (t == "constant_keyword") {
+    } else if (r == constant) {
       const std::string text = is_string ? std::string(s) : preview_text(v);
       if (!m.constant) {
         m.constant = text;  // the first document sets the value, as a mapping update
@@ -823,7 +836,7 @@ class document_mapper {
       } else if (*m.constant != text) {
         bad = true;
         cause_type = "illegal_argument_exception";
-        cause_reason = "[constant_keyword] field [" + path_ +
+        cause_reason = "[constant_keyword] field [" + join(name) +
                        "] only accepts values that are equal to the value defined in the mappings [" + *m.constant +
                        "], but got [" + text + "]";
       }
@@ -833,7 +846,7 @@ class document_mapper {
         (integer_type(t) || float_type(t) || t == "date" || t == "date_nanos" || t == "ip" || t == "boolean"))
       return true;
     fail(std::string(flavor_.parsing_exception()),
-         "failed to parse field [" + path_ + "] of type [" + std::string(t) + "] in document with id '" +
+         "failed to parse field [" + join(name) + "] of type [" + std::string(t) + "] in document with id '" +
              std::string(id_) + "'. Preview of field's value: '" + preview_text(v) + "'",
          "type_conflict", cause_type, cause_reason);
     return false;
@@ -872,8 +885,17 @@ class document_mapper {
   std::string_view index_;
   const mapping_limits& limits_;
   const cluster_flavor& flavor_;
-  std::string path_;
-  std::vector<chain_step> chain_;
+  // One document at a time per thread: the path and chain buffers keep their capacity from one to the next.
+  static std::string& scratch_path() {
+    thread_local std::string buffer;
+    return buffer;
+  }
+  static std::vector<chain_step>& scratch_chain() {
+    thread_local std::vector<chain_step> buffer;
+    return buffer;
+  }
+  std::string& path_;
+  std::vector<chain_step>& chain_;
   std::vector<std::pair<props*, props::iterator>> undo_;
   std::vector<mapper*> constants_set_;
   std::int64_t added_ = 0;

@@ -3,6 +3,7 @@
 
 #include "sim/scaleft/encoding.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -62,9 +63,9 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-event_generator::event_generator(std::uint64_t seed, std::string team, double odd_rate)
+event_generator::event_generator(std::uint64_t seed, std::string team, double odd_rate, std::uint64_t objects)
     : rng_(seed), team_(std::move(team)), odd_rate_(odd_rate) {
-  build_pools();
+  build_pools(objects);
 }
 
 std::string event_generator::random_id() {
@@ -98,17 +99,27 @@ std::string event_generator::ref(std::uint32_t pool_index) const {
   return json_string(pool_.keys[pool_index]);
 }
 
-void event_generator::build_pools() {
+void event_generator::build_pools(std::uint64_t objects) {
+  const std::size_t n_users = std::max<std::uint64_t>(1, objects * 2 / 9);
+  const std::size_t n_clients = std::max<std::uint64_t>(1, objects * 3 / 9);
+  const std::size_t n_servers = objects - n_users - n_clients;
   auto entry = [](const std::string& key, std::string_view type, const std::string& object) {
     return json_string(key) + ":{\"type\":" + json_string(type) + ",\"object\":" + object + "}";
   };
-  for (std::size_t i = 0; i < 40; ++i) {
+  for (std::size_t i = 0; i < n_users; ++i) {
     const std::string first = first_names[i % first_names.size()];
     const std::string last = last_names[(i * 7 + i / first_names.size()) % last_names.size()];
+    // The default 40 are the first 20 and their namesakes (.II); past them each gets its number.
     std::string name = first + "." + last;
-    if (i >= first_names.size()) name += ".II";
-    const std::string email =
-        lower(first + "." + last) + (i >= first_names.size() ? "2" : "") + "@" + team_ + ".example";
+    std::string email_suffix;
+    if (i >= 2 * first_names.size()) {
+      name += "." + std::to_string(i);
+      email_suffix = std::to_string(i);
+    } else if (i >= first_names.size()) {
+      name += ".II";
+      email_suffix = "2";
+    }
+    const std::string email = lower(first + "." + last) + email_suffix + "@" + team_ + ".example";
     const bool disabled = i % 13 == 12;
     std::string obj = "{\"id\":" + json_string(uuid()) + ",\"name\":" + json_string(name) + ",\"status\":\"" +
                       (disabled ? "DISABLED" : "ACTIVE") +
@@ -119,7 +130,7 @@ void event_generator::build_pools() {
     users_.push_back(pool_.add(key, entry(key, "user", obj)));
     user_names_.push_back(name);
   }
-  for (std::size_t i = 0; i < 60; ++i) {
+  for (std::size_t i = 0; i < n_clients; ++i) {
     const std::string owner = user_names_[i % user_names_.size()];
     const std::string host = first_names[(i * 3) % first_names.size()] +
                              std::string(i % 2 ? "-laptop" : "-desktop") + std::to_string(i);
@@ -141,11 +152,15 @@ void event_generator::build_pools() {
     projects_.push_back(pool_.add(key, entry(key, "project", obj)));
     project_names_.push_back(name);
   }
-  for (std::size_t i = 0; i < 80; ++i) {
+  for (std::size_t i = 0; i < n_servers; ++i) {
     const std::string project = project_names_[i % project_names_.size()];
     const std::string host = project + "-node-" + std::to_string(i);
     char addr[32];
-    std::snprintf(addr, sizeof addr, "10.%zu.%zu.%zu", i % 4, i / 4 % 250, 10 + i);
+    // The default 80 in 10.0.0.0/14; past them one address each in 172.16.0.0/12.
+    if (i < 80)
+      std::snprintf(addr, sizeof addr, "10.%zu.%zu.%zu", i % 4, i / 4 % 250, 10 + i);
+    else
+      std::snprintf(addr, sizeof addr, "172.%zu.%zu.%zu", 16 + (i >> 16 & 15), i >> 8 & 255, i & 255);
     std::string obj =
         "{\"id\":" + json_string(uuid()) + ",\"hostname\":" + json_string(host) +
         ",\"project_name\":" + json_string(project) + ",\"access_address\":" + json_string(addr) +

@@ -32,7 +32,9 @@ struct generated_event {
 
 class event_generator {
  public:
-  event_generator(std::uint64_t seed, std::string team, double odd_rate);
+  // `objects`: the users, clients and servers events refer to, together, split 2:3:4 (the default 180 is
+  // 40, 60 and 80); projects and groups stay 8 each.
+  event_generator(std::uint64_t seed, std::string team, double odd_rate, std::uint64_t objects = 180);
 
   // One random event at `timestamp`; a share `odd_rate` of them has odd contents (see README).
   generated_event make(nanos timestamp);
@@ -58,7 +60,7 @@ class event_generator {
   generated_event render(std::string_view type, nanos timestamp, std::vector<field> fields,
                          std::vector<std::uint32_t> related);
   std::string ref(std::uint32_t pool_index) const;
-  void build_pools();
+  void build_pools(std::uint64_t objects);
 
   sim_rng rng_;
   std::string team_;

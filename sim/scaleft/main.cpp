@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
     cfg.retention = opt.retention;
     cfg.rate_limit = opt.rate_limit;
     cfg.odd_rate = opt.odd_rate;
+    cfg.objects = opt.objects;
     cfg.tls = !opt.tls_cert.empty();
     cfg.omit_last_next = opt.omit_last_next;
     cfg.refuse_aged_offsets = opt.refuse_aged_offsets;

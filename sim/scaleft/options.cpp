@@ -45,7 +45,7 @@ std::string usage() {
          "DIR]\n"
          "                   [--token-lifetime DUR] [--rotation-expiry DUR] [--rate-limit N] [--retention "
          "DUR]\n"
-         "                   [--odd-rate F] [--fault SPEC]... [--tls-cert FILE --tls-key FILE]\n"
+         "                   [--odd-rate F] [--objects N] [--fault SPEC]... [--tls-cert FILE --tls-key FILE]\n"
          "                   [--omit-last-next] [--refuse-aged-offsets]\n"
          "durations: a number with ms, s, m, h or d (e.g. 30d); faults: ENDPOINT:KIND[:p=P|:n=N][:delay=D]\n";
 }
@@ -136,6 +136,11 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
       auto v = parse_double(value);
       if (!v || *v > 1) return "--odd-rate: '" + value + "' is not a share from 0 to 1";
       o.odd_rate = *v;
+    } else if (flag == "--objects") {
+      auto v = parse_u64(value);
+      if (!v || *v < 9 || *v > 1'000'000)
+        return "--objects: '" + value + "' is not an integer from 9 to 1000000";
+      o.objects = *v;
     } else if (flag == "--fault") {
       auto r = parse_fault(value);
       if (auto* e = std::get_if<std::string>(&r)) return "--fault: " + *e;

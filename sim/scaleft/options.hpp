@@ -31,6 +31,7 @@ struct options {
   std::uint64_t rate_limit = 10000;
   nanos retention = 90LL * 86400 * ns_per_s;
   double odd_rate = 0.02;
+  std::uint64_t objects = 180;  // users, clients and servers together (2:3:4)
   std::vector<fault_rule> faults;
   bool omit_last_next = false;
   bool refuse_aged_offsets = false;

@@ -9,7 +9,7 @@ namespace sfsim::scaleft {
 
 simulator::simulator(sim_config cfg)
     : cfg_(std::move(cfg)),
-      generator_(cfg_.seed, cfg_.team, cfg_.odd_rate),
+      generator_(cfg_.seed, cfg_.team, cfg_.odd_rate, cfg_.objects),
       keys_(cfg_.seed),
       limiter_(cfg_.rate_limit),
       faults_(cfg_.seed) {}

@@ -24,6 +24,7 @@ struct sim_config {
   nanos retention = 90LL * 86400 * ns_per_s;
   std::uint64_t rate_limit = 10000;
   double odd_rate = 0.02;
+  std::uint64_t objects = 180;  // users, clients and servers the events refer to
   bool tls = false;  // scheme of the Link URLs
   bool omit_last_next = false;       // no rel="next" on a page that reaches the end of the listing
   bool refuse_aged_offsets = false;  // 400 for an offset whose event is older than the retention

@@ -8,6 +8,7 @@
 #include "common/retry/backoff.hpp"
 #include "sinks/elasticsearch/bulk.hpp"
 #include "sinks/elasticsearch/dead_letter.hpp"
+#include "sinks/elasticsearch/product_header.hpp"
 #include "sinks/elasticsearch/setup_runner.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -153,7 +154,7 @@ struct elasticsearch_sink::impl {
 
   void check_product(const http::response& res) {
     const int st = static_cast<int>(res.result_int());
-    if (st < 200 || st >= 300 || warned_product) return;
+    if (st < 200 || st >= 300 || warned_product || !expect_product) return;
     auto it = res.find("X-elastic-product");
     if (it != res.end() && it->value() == "Elasticsearch") return;
     warned_product = true;
@@ -191,6 +192,7 @@ struct elasticsearch_sink::impl {
         const int st = static_cast<int>(r.res.result_int());
         version_known = true;  // an HTTP answer, whatever it says, is final for this start
         if (st >= 200 && st < 300) {
+          expect_product = es::product_header_expected(r.res.body());
           check_product(r.res);
           if (auto v = elasticsearch::parse_version_number(r.res.body())) {
             stats.server_version = *v;
@@ -533,6 +535,8 @@ struct elasticsearch_sink::impl {
   bool template_done = false;
   bool pipeline_set = false;  // setup made our pipeline the default one: it sets event.ingested
   bool warned_product = false;
+  // Cleared by a GET / naming a release that never sends X-elastic-product (before 7.14, OpenSearch).
+  bool expect_product = true;
   bool busy = false;
 };
 

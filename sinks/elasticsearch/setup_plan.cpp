@@ -154,6 +154,13 @@ bool learn_missing_type(std::string_view reason, cluster_capabilities& caps) {
   return false;
 }
 
+bool learn_missing_processor(std::string_view reason, cluster_capabilities& caps) {
+  if (reason.find("No processor type exists with name [set]") == std::string_view::npos || !caps.ingest_set)
+    return false;
+  caps.ingest_set = false;
+  return true;
+}
+
 void read_root_info(std::string_view body, cluster_capabilities& caps) {
   if (auto v = parse_version_number(body)) {
     caps.major = major_version(*v);
@@ -170,6 +177,7 @@ void read_root_info(std::string_view body, cluster_capabilities& caps) {
   // Only the default distribution says build_flavor "default"; OpenSearch says distribution "opensearch" (its 1.x/2.x versions are
   // not Elasticsearch versions: it branched from 7.10).
   if (distribution == "opensearch") {
+    caps.opensearch = true;
     caps.major = 7;
     caps.minor = 10;
     caps.xpack = false;
@@ -252,7 +260,7 @@ setup_plan plan_setup(const config::elasticsearch_sink_config& cfg, const cluste
     return plan;
   }
   const setup_names n = names_for(cfg);
-  if (n.data_stream && !caps.xpack && caps.major < 8) {
+  if (n.data_stream && !caps.xpack && caps.major < 8 && !caps.opensearch) {
     // 7.x data streams are an x-pack feature: an OSS node refuses a template with `data_stream`.
     plan.refusal = "Elasticsearch " + std::to_string(caps.major) + "." + std::to_string(caps.minor) +
                    " without x-pack has no data streams; use an index (e.g. index: " + n.base +
@@ -261,10 +269,15 @@ setup_plan plan_setup(const config::elasticsearch_sink_config& cfg, const cluste
   }
 
   // The ingest pipeline: event.ingested is when Elasticsearch took the document, not when it was sent.
-  plan.objects.push_back(
-      {"ingest pipeline", n.pipeline, "/_ingest/pipeline/" + n.pipeline,
-       R"({"description":"scaleft-forwarder: event.ingested = when Elasticsearch received the event",)"
-       R"("processors":[{"set":{"field":"event.ingested","value":"{{{_ingest.timestamp}}}"}}]})"});
+  // Without the `set` processor there is none, and no default_pipeline naming it (every write would fail).
+  if (caps.ingest_set)
+    plan.objects.push_back(
+        {"ingest pipeline", n.pipeline, "/_ingest/pipeline/" + n.pipeline,
+         R"({"description":"scaleft-forwarder: event.ingested = when Elasticsearch received the event",)"
+         R"("processors":[{"set":{"field":"event.ingested","value":"{{{_ingest.timestamp}}}"}}]})"});
+  else
+    plan.warnings.push_back("no `set` ingest processor on this cluster (no ingest-common module): no pipeline; "
+                            "the sink writes event.ingested at send time");
 
   // The lifecycle. A data stream rolls over (as the built-in logs policy does) and drops old backing
   // indices; event-time indices only need deleting; a fixed index has none (the loader refuses retention).
@@ -314,17 +327,14 @@ setup_plan plan_setup(const config::elasticsearch_sink_config& cfg, const cluste
 
   // Our component template: mappings plus the settings that name the pipeline and the policy.
   object_text settings;
-  settings.add("index.default_pipeline", json_quoted(n.pipeline));
+  if (caps.ingest_set) settings.add("index.default_pipeline", json_quoted(n.pipeline));
   if (!lifecycle_policy.empty()) settings.add("index.lifecycle.name", json_quoted(lifecycle_policy));
-  plan.objects.push_back(
-      {"component template", n.package, "/_component_template/" + n.package,
-       object_text()
-           .add("template", object_text()
-                                .add("settings", settings.str())
-                                .add("mappings", mappings(caps, n.data_stream))
-                                .str())
-           .add("_meta", managed_meta)
-           .str()});
+  // No settings at all (no pipeline, no lifecycle): none sent, since a cluster shows no empty object back.
+  object_text component;
+  if (settings.str() != "{}") component.add("settings", settings.str());
+  component.add("mappings", mappings(caps, n.data_stream));
+  plan.objects.push_back({"component template", n.package, "/_component_template/" + n.package,
+                          object_text().add("template", component.str()).add("_meta", managed_meta).str()});
 
   // The index template, built on the cluster's own pieces where it has them (Fleet's order: the logs
   // defaults, our package, the user's hooks, then ECS dynamic templates for any field we do not map).

@@ -20,6 +20,10 @@ struct cluster_capabilities {
   // Field types setup found missing when a put was refused ("No handler for type [flattened]"): a node
   // without x-pack (OSS 7.x, or 8.x built from the open modules alone) lacks flattened and constant_keyword.
   bool match_only_text = true;
+  // OpenSearch (GET / says distribution "opensearch"): data streams are in its core, x-pack or not.
+  bool opensearch = false;
+  // The `set` ingest processor (the ingest-common module); false once a pipeline put is refused for it.
+  bool ingest_set = true;
   std::vector<std::string> component_templates;  // the names looked up that exist
   struct index_template {
     std::string name;
@@ -38,6 +42,9 @@ cluster_capabilities export_capabilities();
 // Learns from a refusal of our component template: true (and `caps` changed) when the reason names a field
 // type the cluster lacks that a fallback replaces; the plan is then made again.
 bool learn_missing_type(std::string_view reason, cluster_capabilities& caps);
+// The same for a refused pipeline: "No processor type exists with name [set]" (a node without the
+// ingest-common module) clears caps.ingest_set; the plan then has no pipeline.
+bool learn_missing_processor(std::string_view reason, cluster_capabilities& caps);
 
 // Reads version.number and the distribution from a `GET /` body (major 0 when unreadable).
 void read_root_info(std::string_view body, cluster_capabilities& caps);

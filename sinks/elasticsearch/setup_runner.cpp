@@ -140,8 +140,9 @@ boost::asio::awaitable<setup_report> run_setup(http::client& client, const std::
         line.outcome = existing.empty() ? "created" : "updated";
       } else {
         // A node without x-pack says which type it lacks only when asked: plan again without it.
+        const std::string reason = put.transport_ok ? parse_request_error(put.body).reason : std::string();
         if (put.transport_ok && put.status == 400 &&
-            learn_missing_type(parse_request_error(put.body).reason, caps)) {
+            (learn_missing_type(reason, caps) || learn_missing_processor(reason, caps))) {
           plan = plan_setup(cfg, caps);
           if (!plan.refusal.empty()) {
             report.warnings = plan.warnings;

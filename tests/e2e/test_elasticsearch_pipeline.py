@@ -166,6 +166,7 @@ class RealElasticsearchPipelineTest(ForwarderTest):
         self.configure(sim)
         log = self.run_once()
         self.assertIn('"version":"7.10.2"', log, "the forwarder read the real node's version")
+        self.assertNotIn("X-elastic-product", log, "7.10 predates the header (7.14): no warning for its absence")
         self.assertEqual(self.node.ids("scaleft-audit"), sorted(ids))
         self.assertEqual(dead_letter_of(self.state_dir, "elk"), [])
         # A lost state volume: everything is sent again; the node answers 409 to each create.

@@ -201,6 +201,32 @@ TEST(es_setup_plan, without_xpack_on_8x_streams_get_keyword_data_stream_fields) 
             "keyword");
 }
 
+TEST(es_setup_plan, opensearch_has_data_streams_and_a_node_without_set_gets_no_pipeline) {
+  es::cluster_capabilities caps;
+  es::read_root_info(R"({"version":{"distribution":"opensearch","number":"2.19.6"}})", caps);
+  caps.ilm = false;
+  EXPECT_TRUE(caps.opensearch);
+  const auto plan = es::plan_setup(stream_cfg(), caps);
+  ASSERT_TRUE(plan.refusal.empty()) << plan.refusal;
+  ASSERT_NE(find(plan, "ingest pipeline"), nullptr);
+  simdjson::dom::parser p;
+  auto it = p.parse(find(plan, "index template")->body);
+  EXPECT_EQ(it["data_stream"].error(), simdjson::SUCCESS);
+
+  // The pipeline put refused for its processor: planned again without it and without default_pipeline.
+  EXPECT_FALSE(es::learn_missing_processor("No handler for type [flattened] declared on field [a]", caps));
+  EXPECT_TRUE(es::learn_missing_processor("No processor type exists with name [set]", caps));
+  EXPECT_FALSE(es::learn_missing_processor("No processor type exists with name [set]", caps)) << "learnt once";
+  const auto bare = es::plan_setup(stream_cfg(), caps);
+  EXPECT_EQ(find(bare, "ingest pipeline"), nullptr);
+  simdjson::dom::parser p2;
+  auto ct = p2.parse(find(bare, "component template")->body);
+  EXPECT_EQ(ct["template"]["settings"].error(), simdjson::NO_SUCH_FIELD) << "no pipeline, no lifecycle";
+  bool warned = false;
+  for (const auto& w : bare.warnings) warned = warned || w.find("no `set` ingest processor") != std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
 TEST(es_setup_plan, event_time_indices_get_only_a_delete_phase_and_fixed_indices_none) {
   elasticsearch_sink_config cfg;
   cfg.index = "scaleft-audit-%{+yyyy.MM.dd}";

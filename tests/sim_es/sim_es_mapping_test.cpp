@@ -4,6 +4,7 @@
 #include "sim/elasticsearch/index_settings.hpp"
 #include "sim/elasticsearch/mapping.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -101,6 +102,14 @@ TEST(SimEsMapping, TypesAreFixedByTheFirstValueArraysAndDottedKeys) {
   auto obj = t.put(R"({"f":{"x":1,"y":"z"}})");
   ASSERT_TRUE(obj);
   EXPECT_EQ(obj->reason, "[1:6] failed to parse field [f] of type [float] in document with id '1'. Preview of field's value: '{x=1, y=z}'");
+  // A nested field and a dotted key are named by their whole path, however the document spells them.
+  EXPECT_FALSE(t.put(R"({"o":{"p":{"n":1}}})"));
+  auto deep = t.put(R"({"o":{"p":{"n":"deep"}}})");
+  ASSERT_TRUE(deep);
+  EXPECT_EQ(deep->reason, "[1:16] failed to parse field [o.p.n] of type [long] in document with id '1'. Preview of field's value: 'deep'");
+  auto dotted = t.put(R"({"o.p":{"n":true}})");
+  ASSERT_TRUE(dotted);
+  EXPECT_THAT(dotted->reason, ::testing::HasSubstr("failed to parse field [o.p.n] of type [long]"));
   auto meta = t.put(R"({"_id":"x"})");
   ASSERT_TRUE(meta);
   EXPECT_EQ(meta->reason, "[1:8] Field [_id] is a metadata field and cannot be added inside a document. Use the index API request parameters.");

@@ -447,6 +447,23 @@ TEST_F(SimEsHandler, BulkFaultsChooseTheDelivery) {
   EXPECT_THAT(late.res.body(), HasSubstr("\"status\":409"));
 }
 
+TEST(SimEsProductHeader, OnlyFromSevenFourteenOn) {
+  // Elasticsearch added X-elastic-product in 7.14: a 7.10.2 node answers without it.
+  for (const auto& [version, sent] : std::vector<std::pair<std::string, bool>>{
+           {"7.10.2", false}, {"7.13.4", false}, {"6.8.23", false}, {"7.14.0", true}, {"7.17.22", true},
+           {"8.15.0", true}, {"9.0.0", true}}) {
+    server_config cfg;
+    cfg.version = version;
+    EXPECT_EQ(cfg.sends_product_header(), sent) << version;
+    es_sim sim(cfg);
+    sfsim::request req{sfsim::http::verb::get, "/", 11};
+    auto r = sim.handle(req);
+    EXPECT_EQ(r.res.result_int(), 200u);
+    EXPECT_EQ(r.res.find("X-elastic-product") != r.res.end(), sent) << version;
+    if (sent) EXPECT_EQ(r.res["X-elastic-product"], "Elasticsearch");
+  }
+}
+
 TEST_F(SimEsHandler, GzipBodyOverTheLimitAfterDecompressionIs413Empty) {
   server_config cfg;
   cfg.max_content_length = 1000;

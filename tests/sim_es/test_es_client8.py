@@ -105,8 +105,7 @@ class ClientOnRealNode(SevenTenServer, unittest.TestCase):
                          "keyword")
 
 
-# Pending in es-sim: with --version 7.10.2 es-sim still sends X-elastic-product (see differential_allowlist.json),
-# so the client accepts its answers where a real 7.10.2 is refused for the missing header.
+# es-sim as 7.10.2 sends no X-elastic-product (it came in 7.14), so the client refuses it as it does the real node.
 class ClientOnEsSimAsSevenTen(SevenTenServer, unittest.TestCase):
     def setUp(self):
         self.sim = EsSim(BINARY, "--version", "7.10.2")
@@ -115,10 +114,6 @@ class ClientOnEsSimAsSevenTen(SevenTenServer, unittest.TestCase):
     def tearDown(self):
         self.es.close()
         self.sim.close()
-
-    @unittest.expectedFailure
-    def test_info_is_refused_for_the_missing_product_header(self):
-        super().test_info_is_refused_for_the_missing_product_header()
 
 
 if __name__ == "__main__":

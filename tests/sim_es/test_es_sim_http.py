@@ -160,6 +160,17 @@ class EsSimHttp(SimTestCase):
         conn.close()
         self.assertFalse([i for i in self.ids(sim, "audit") if i.startswith("big-")])
 
+    def test_product_header_only_from_7_14(self):
+        # Elasticsearch added X-elastic-product in 7.14: as 7.10.2 es-sim answers without it, errors included.
+        for version, sent in (("7.10.2", False), ("7.14.0", True)):
+            sim = self.start("--version", version)
+            for method, path, body in (("GET", "/", None), ("POST", "/_bulk", creates("audit", ["1"])),
+                                       ("GET", "/missing/_count", None)):
+                status, hdrs, _ = sim.request(method, path, body, NDJSON if body else {})
+                self.assertIn(status, (200, 404))
+                self.assertEqual(hdrs.get("X-elastic-product"), "Elasticsearch" if sent else None,
+                                 f"{version} {method} {path}")
+
     def test_auth_schemes(self):
         import tempfile
         d = tempfile.mkdtemp(prefix="es-sim-auth-")

@@ -215,6 +215,40 @@ TEST(sim_scaleft_generator, DeterministicForASeedWithOddCases) {
   EXPECT_GT(spread.size() - std::set<nanos>(spread.begin(), spread.end()).size(), 5u);
 }
 
+TEST(sim_scaleft_generator, ObjectsSetsThePopulationAndTheDefaultIsUnchanged) {
+  // The default population (180) gives the same events as a generator that never heard of the flag.
+  event_generator plain(7, "acme", 0.02), dflt(7, "acme", 0.02, 180), big(7, "acme", 0.02, 2700);
+  EXPECT_EQ(plain.pool().keys, dflt.pool().keys);
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(plain.make(i).json, dflt.make(i).json);
+  // 2700 = 600 users + 900 clients + 1200 servers, plus 8 projects, 8 groups and 3 malformed entries.
+  EXPECT_EQ(big.pool().keys.size(), 2700u + 8 + 8 + 3);
+  std::set<std::string> keys(big.pool().keys.begin(), big.pool().keys.end());
+  EXPECT_EQ(keys.size(), big.pool().keys.size()) << "every object has its own key";
+  std::set<std::string> names, addresses;
+  for (const auto& r : big.pool().rendered) {
+    for (const char* field : {"\"name\":\"", "\"hostname\":\"", "\"access_address\":\""}) {
+      const auto at = r.find(field);
+      if (at == std::string::npos) continue;
+      const auto start = at + std::string_view(field).size();
+      auto& set = std::string_view(field).starts_with("\"access") ? addresses : names;
+      EXPECT_TRUE(set.insert(r.substr(start, r.find('"', start) - start)).second) << r;
+    }
+  }
+  EXPECT_EQ(addresses.size(), 1200u);
+  std::set<std::uint32_t> referenced;
+  for (int i = 0; i < 100000; ++i)
+    for (auto ref : big.make(i).related) referenced.insert(ref);
+  EXPECT_GT(referenced.size(), 2000u) << "a long feed refers to most of them";
+}
+
+TEST(sim_scaleft_options, ObjectsIsBounded) {
+  EXPECT_EQ(std::get<options>(parse_options({})).objects, 180u);
+  EXPECT_EQ(std::get<options>(parse_options({"--objects", "2700"})).objects, 2700u);
+  for (const char* bad : {"8", "1000001", "-5", "many", "", "2.5"})
+    EXPECT_EQ(std::get<std::string>(parse_options({"--objects", bad})),
+              std::string("--objects: '") + bad + "' is not an integer from 9 to 1000000");
+}
+
 TEST(sim_scaleft_store, RenderListsEachRelatedObjectOnceWithBothEnvelopeKeys) {
   event_generator g(1, "acme", 0);
   event_store s;
