@@ -2,6 +2,7 @@
 #pragma once
 
 #include "sinks/event_batch.hpp"
+#include "sinks/sink_observer.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -30,6 +31,14 @@ class sink {
   // one is created at the configured path. Never throws; failures are logged and the sink retries on its
   // own. Sinks without files keep this default.
   virtual boost::asio::awaitable<void> reopen() { co_return; }
+
+  // Where the sink reports its requests, bytes, retries and dead letters (telemetry). Set before the first
+  // deliver(); the observer must outlive the sink.
+  void set_observer(sink_observer& o) { observer_ = &o; }
+  sink_observer& observer() const { return *observer_; }
+
+ private:
+  sink_observer* observer_ = &no_sink_observer();
 };
 
 }  // namespace sf::sinks

@@ -45,8 +45,9 @@ int run(const cli_args& args) {
       const auto window = cfg.http.ready_window;
       endpoint = std::make_unique<ops::http_endpoint>(
           io.get_executor(), cfg.http.listen, [&telemetry, window](std::string_view method, std::string_view target) {
+            const auto process = ops::read_process_sample();
             return ops::route(telemetry, window, method, target, std::chrono::system_clock::now(),
-                              std::chrono::steady_clock::now());
+                              std::chrono::steady_clock::now(), process ? &*process : nullptr);
           });
       log::info("serving /healthz, /readyz and /metrics",
                 {{"listen", cfg.http.listen}, {"port", static_cast<std::int64_t>(endpoint->port())}});

@@ -42,7 +42,7 @@ struct forwarder::impl {
         api(client, cfg.source.team, source::api_key{cfg.source.key_id, cfg.source.key_secret.value}),
         limiter(cfg.source.rate_limit_headroom),
         reader(api, limiter, stop, cfg.source, cfg.retry),
-        keys(executor, cfg, api, stop),
+        keys(executor, cfg, api, stop, tel),
         window(sinks.size(), cfg.buffer.max_events, cfg.buffer.max_bytes),
         page_ready(executor),
         room_made(executor),
@@ -61,12 +61,9 @@ struct forwarder::impl {
     reader.on_source_problem = [this](std::string_view reason) { tel.source_problem = std::string(reason); };
     reader.on_lost_offset = [this] { ++tel.lost_offsets; };
     tel.sinks.clear();
-    for (std::size_t i = 0; i < sinks.size(); ++i) {
-      ops::sink_telemetry st;
-      st.name = sinks[i]->name();
-      st.type = i < cfg.sinks.size() ? cfg.sinks[i].type() : "other";
-      tel.sinks.push_back(std::move(st));
-    }
+    for (std::size_t i = 0; i < sinks.size(); ++i)
+      sinks[i]->set_observer(
+          tel.add_sink(std::string(sinks[i]->name()), i < cfg.sinks.size() ? cfg.sinks[i].type() : "other"));
     stop.on_stop([this] {
       client.cancel();
       page_ready.notify_all();
@@ -93,16 +90,6 @@ struct forwarder::impl {
     tel.buffered_events = window.buffered_events();
     tel.buffered_bytes = window.buffered_bytes();
     for (std::size_t s = 0; s < sinks.size(); ++s) tel.set_pending(s, window.backlog(s), now);
-  }
-  void note_key() {
-    const auto& current = keys.credentials().current;
-    const std::string id = current ? current->id : cfg.source.key_id;
-    // A new key id after one was in use is a rotation that completed (the key manager switched `api`).
-    if (!tel.key_id.empty() && id != tel.key_id) ++tel.rotations["success"];
-    tel.key_id = id;
-    tel.key_issued_at = current ? current->issued_at : std::nullopt;
-    tel.rotations["on_rotate_failed"] = keys.on_rotate_failures();
-    tel.on_rotate_problem = keys.on_rotate_problem();
   }
 
   // The one poll loop: fetches pages in order while the window has room.
@@ -135,7 +122,6 @@ struct forwarder::impl {
       ++tel.pages;
       tel.events_received += fetched->batch.size();
       tel.last_source_progress = std::chrono::steady_clock::now();
-      note_key();
       if (fetched->batch.empty()) {
         caught_up = true;
         if (opts.once) break;
@@ -165,7 +151,7 @@ struct forwarder::impl {
       auto report = co_await sink.deliver(next->batch);
       window.delivered(s);
       const auto finished = std::chrono::steady_clock::now();
-      tel.delivered(s, report.stored + report.duplicates, report.duplicates, report.dead_lettered,
+      tel.delivered(s, report.stored + report.duplicates, report.duplicates,
                     std::chrono::duration<double>(finished - started).count(), finished);
       note_buffer();
       page_delivered.notify_all();
@@ -274,7 +260,6 @@ struct forwarder::impl {
     bool keys_done = false;
     // The key is chosen (and a rotation a crash interrupted is finished) before the first page is asked for.
     co_await keys.start();
-    note_key();
     spawn(keys.run(), "key rotation", [&] { keys_done = true; });
     lanes_running = sinks.size();
     spawn(produce(), "poll", [this] {

@@ -57,10 +57,11 @@ std::chrono::milliseconds tick_interval(const config::source_config& s) {
 }  // namespace
 
 key_manager::key_manager(boost::asio::any_io_executor ex, const config::forwarder_config& cfg,
-                         source::scaleft_api& forward_api, runtime::stopper& stop)
+                         source::scaleft_api& forward_api, runtime::stopper& stop, key_observer& observer)
     : cfg_(cfg),
       forward_api_(forward_api),
       stop_(stop),
+      observer_(observer),
       client_(ex, source::source_url(cfg.source), source::source_client_options(cfg.source, 4 * 1024 * 1024)),
       admin_(client_, cfg.source.team, forward_api.key()),
       keys_(admin_, cfg.source.service_user),
@@ -77,6 +78,19 @@ key_manager::key_manager(boost::asio::any_io_executor ex, const config::forwarde
 void key_manager::use(const key_record& key) {
   forward_api_.set_key(source::api_key{key.id, key.secret});
   admin_.set_key(source::api_key{key.id, key.secret});
+  // Its expiry is not known until the key list is read (report_key).
+  observer_.key_in_use(key.id, local_time(key.issued_at), std::nullopt);
+}
+
+std::optional<sys_time> key_manager::local_time(std::optional<sys_time> service_time) const {
+  if (!service_time) return std::nullopt;
+  return *service_time - server_offset_;
+}
+
+// What the last key list (or the manager's own deduction) says about the key in use.
+void key_manager::report_key() {
+  if (!creds_.current) return;
+  observer_.key_in_use(creds_.current->id, local_time(facts_.issued_at), local_time(facts_.expires_at));
 }
 
 void key_manager::note_date(const call_result& r) {
@@ -214,6 +228,7 @@ boost::asio::awaitable<void> key_manager::start() {
     if (chosen->origin == key_origin::pending) {
       log::info("finished a key rotation that a restart interrupted: switched to the new key",
                 {{"key_id", chosen->key.id}});
+      observer_.rotation_succeeded();
     } else if (chosen->origin == key_origin::configured) {
       log::warn("the stored API key was refused and the configured key works: using the configured key",
                 {{"key_id", chosen->key.id}, {"credentials_file", store_.path().string()}});
@@ -336,6 +351,7 @@ boost::asio::awaitable<rotation_result> key_manager::check(bool forced) {
       facts_.expires_at = k.expires_at;
     }
   }
+  report_key();
   std::string unknown;
   for (const auto& id : unknown_key_ids(ids, creds_)) unknown += (unknown.empty() ? "" : ",") + id;
   if (unknown != unknown_keys_logged_) {
@@ -396,11 +412,13 @@ boost::asio::awaitable<rotation_result> key_manager::switch_to_pending() {
     creds_.pending.reset();
     creds_.rotation_started_at.reset();
     save("drop the refused new key");
+    observer_.rotation_failed("the new key was refused when verified");
     co_return blocked("the new key was refused when verified (" + v.message + ")",
                       cfg_.retry.config_error_backoff);
   }
   if (v.outcome != call_outcome::ok) {
     next_check_ = steady::now() + backoff_.next();
+    observer_.rotation_failed("cannot verify the new key now");
     co_return rotation_result{false, "cannot verify the new key now: " + v.message};
   }
   crash_point("after_verify");
@@ -417,6 +435,8 @@ boost::asio::awaitable<rotation_result> key_manager::switch_to_pending() {
   log::info("switched every request to the new API key",
             {{"key_id", pending.id}, {"previous_key_id", creds_.previous ? creds_.previous->id : ""}});
   facts_ = key_facts{true, pending.issued_at, std::nullopt};
+  report_key();
+  observer_.rotation_succeeded();
   blocked_ = false;
   // Named locals: GCC 12 mishandles co_await inside a conditional expression.
   bool stored_elsewhere = false;
@@ -456,6 +476,7 @@ boost::asio::awaitable<bool> key_manager::run_on_rotate() {
               {{"key_id", key.id}});
     creds_.on_rotate_pending = false;
     save("on_rotate is no longer configured");
+    if (!on_rotate_problem_.empty()) observer_.on_rotate_recovered();
     on_rotate_problem_.clear();
     co_return true;
   }
@@ -466,12 +487,12 @@ boost::asio::awaitable<bool> key_manager::run_on_rotate() {
   const auto timeout = cfg_.key_rotation.on_rotate_timeout;
   const child_result r = co_await hook_.run(argv, env, input, timeout);
   if (!r.ok()) {
-    ++on_rotate_failures_;
     const std::string how = describe(r, timeout);
     on_rotate_problem_ = fmt::format(
         "key_rotation.on_rotate ({}) {} for key {}; the previous key {} is kept (valid until it expires) and "
         "the program runs again at the next key check",
         argv[0], how, key.id, previous_id.empty() ? "(none)" : previous_id);
+    observer_.on_rotate_failed(on_rotate_problem_);
     log::error("the on_rotate program failed: the previous API key is not deleted",
                {{"program", argv[0]},
                 {"result", how},
@@ -485,6 +506,7 @@ boost::asio::awaitable<bool> key_manager::run_on_rotate() {
   // If this write fails the flag stays on disk and the program runs again after a restart: harmless, the
   // contract asks for a program that can store the same key twice.
   save("note that on_rotate stored the new key");
+  if (!on_rotate_problem_.empty()) observer_.on_rotate_recovered();
   on_rotate_problem_.clear();
   log::info("the on_rotate program stored the new key", {{"program", argv[0]}, {"key_id", key.id}});
   co_return true;
@@ -503,6 +525,7 @@ boost::asio::awaitable<rotation_result> key_manager::rotate(const rotation_decis
   auto created = co_await keys_.create();
   note_date(created);
   if (created.outcome != call_outcome::ok) {
+    observer_.rotation_failed("cannot create a key");
     // An HTTP error answer means no key was made; a lost connection may have made one (kept in the note).
     if (created.server_date) {
       creds_.rotation_started_at.reset();
@@ -550,6 +573,8 @@ boost::asio::awaitable<rotation_result> key_manager::rotate(const rotation_decis
          {"state_dir", cfg_.state_dir}});
     last_warning_ = steady::now();
     last_level_ = urgency::error;
+    report_key();
+    observer_.rotation_failed("cannot store the new key");
     co_return blocked("cannot store the new key (" + st.error().message + ")",
                       cfg_.retry.config_error_backoff);
   }

@@ -6,6 +6,7 @@
 #include "daemon/keys/credentials_store.hpp"
 #include "daemon/keys/hook_process.hpp"
 #include "daemon/keys/key_api.hpp"
+#include "daemon/keys/key_observer.hpp"
 #include "daemon/keys/rotation_policy.hpp"
 #include "common/retry/backoff.hpp"
 #include "daemon/runtime/stopper.hpp"
@@ -30,9 +31,11 @@ struct rotation_result {
 class key_manager {
  public:
   // `forward_api` is the forwarder's own API client: the manager switches its key. Key management uses a
-  // separate HTTP connection, so it never waits behind (or interleaves with) a page download.
+  // separate HTTP connection, so it never waits behind (or interleaves with) a page download. `observer`
+  // (telemetry) hears of the key in use and of every rotation outcome as it happens; it must outlive this.
   key_manager(boost::asio::any_io_executor ex, const config::forwarder_config& cfg,
-              source::scaleft_api& forward_api, runtime::stopper& stop);
+              source::scaleft_api& forward_api, runtime::stopper& stop,
+              key_observer& observer = no_key_observer());
 
   // Chooses the key to use before anything else is sent: a pending key a crash left (the rotation is
   // finished), else the stored key, else the configured one. Throws std::runtime_error (a start-up failure)
@@ -48,9 +51,6 @@ class key_manager {
 
   const stored_credentials& credentials() const { return creds_; }
 
-  // key_rotation.on_rotate: how often it failed since start, and why it fails now ("" once it succeeded).
-  std::uint64_t on_rotate_failures() const { return on_rotate_failures_; }
-  const std::string& on_rotate_problem() const { return on_rotate_problem_; }
 
  private:
   using steady = std::chrono::steady_clock;
@@ -64,6 +64,8 @@ class key_manager {
   std::vector<std::string> known_secrets() const;
   std::optional<key_record> read_restored_key() const;
   void use(const key_record& key);
+  void report_key();
+  std::optional<sys_time> local_time(std::optional<sys_time> service_time) const;
   void note_date(const call_result& r);
   sys_time server_now() const;
   rotation_result blocked(std::string reason, std::chrono::milliseconds retry_in);
@@ -74,6 +76,7 @@ class key_manager {
   config::forwarder_config cfg_;
   source::scaleft_api& forward_api_;
   runtime::stopper& stop_;
+  key_observer& observer_;
   http::client client_;
   source::scaleft_api admin_;
   key_api keys_;
@@ -91,8 +94,7 @@ class key_manager {
   retry::backoff backoff_;
   std::string unknown_keys_logged_;
   hook_process hook_;
-  std::uint64_t on_rotate_failures_ = 0;
-  std::string on_rotate_problem_;
+  std::string on_rotate_problem_;  // why key_rotation.on_rotate fails now ("" once it succeeded)
 };
 
 }  // namespace sf::keys

@@ -4,7 +4,7 @@
 namespace sf::ops {
 
 http_reply route(const telemetry& t, std::chrono::milliseconds ready_window, std::string_view method,
-                 std::string_view target, sys_time now, steady_time mono) {
+                 std::string_view target, sys_time now, steady_time mono, const process_sample* process) {
   if (method != "GET" && method != "HEAD") return {405, "text/plain; charset=utf-8", "only GET and HEAD\n"};
   const auto path = target.substr(0, target.find('?'));
   // Answering at all proves the event loop turns: this handler runs on it.
@@ -13,8 +13,11 @@ http_reply route(const telemetry& t, std::chrono::milliseconds ready_window, std
     auto r = check_ready(t, mono, ready_window);
     return {r.ready ? 200u : 503u, "application/json", r.json()};
   }
-  if (path == "/metrics")
-    return {200, "text/plain; version=0.0.4; charset=utf-8", render_prometheus(t, now, mono)};
+  if (path == "/metrics") {
+    std::string text = render_prometheus(t, now, mono);
+    if (process) text += render_process_metrics(*process);
+    return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(text)};
+  }
   return {404, "text/plain; charset=utf-8", "not found: try /healthz, /readyz or /metrics\n"};
 }
 

@@ -53,15 +53,47 @@ void telemetry::set_pending(std::size_t s, std::uint64_t pages, steady_time now)
   k.pending_pages = pages;
 }
 
-void telemetry::delivered(std::size_t s, std::uint64_t shipped, std::uint64_t duplicates, std::uint64_t dead,
-                          double seconds, steady_time now) {
+void telemetry::delivered(std::size_t s, std::uint64_t shipped, std::uint64_t duplicates, double seconds,
+                          steady_time now) {
   auto& k = sinks[s];
   k.events_shipped += shipped;
   k.duplicates += duplicates;
-  k.dead_lettered += dead;
   ++k.batches;
   k.latency.observe(seconds);
   k.last_delivery = now;
+}
+
+sinks::sink_observer& telemetry::add_sink(std::string name, std::string type) {
+  auto& s = sinks.emplace_back();
+  s.name = std::move(name);
+  s.type = std::move(type);
+  return s;
+}
+
+void sink_telemetry::on_request(std::string_view status) {
+  ++requests[std::string(status)];
+}
+void sink_telemetry::on_bytes(std::uint64_t payload, std::uint64_t wire) {
+  payload_bytes += payload;
+  wire_bytes += wire;
+}
+void sink_telemetry::on_retry(std::uint64_t events) {
+  retried_events += events;
+}
+void sink_telemetry::on_dead_letter(std::uint64_t events) {
+  dead_lettered += events;
+}
+
+void telemetry::key_in_use(std::string_view id, std::optional<sys_time> issued_at,
+                           std::optional<sys_time> expires_at) {
+  key_id = std::string(id);
+  key_issued_at = issued_at;
+  key_expires_at = expires_at;
+}
+
+void telemetry::on_rotate_failed(std::string_view problem) {
+  ++rotations["on_rotate_failed"];
+  on_rotate_problem = std::string(problem);
 }
 
 std::string_view endpoint_of(std::string_view target) {
@@ -112,20 +144,35 @@ std::string render_prometheus(const telemetry& t, sys_time now, steady_time mono
   for (const auto& s : t.sinks)
     fmt::format_to(it, "scaleft_forwarder_events_shipped_total{{sink=\"{}\",type=\"{}\"}} {}\n",
                    label(s.name), s.type, s.events_shipped);
-  header(out, "scaleft_forwarder_events_duplicate_total", "counter",
-         "Events a sink already had (Elasticsearch 409 on create): replays after a restart.");
+  // A series per sink, labelled by its name only.
+  auto per_sink = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+    header(out, name, type, help);
+    for (const auto& s : t.sinks) fmt::format_to(it, "{}{{sink=\"{}\"}} {}\n", name, label(s.name), value(s));
+  };
+  per_sink("scaleft_forwarder_events_duplicate_total", "counter",
+           "Events a sink already had (Elasticsearch 409 on create): replays after a restart.",
+           [](const sink_telemetry& s) { return s.duplicates; });
+  per_sink("scaleft_forwarder_events_dead_lettered_total", "counter",
+           "Events a sink refused for good, written to its dead-letter file.",
+           [](const sink_telemetry& s) { return s.dead_lettered; });
+  header(out, "scaleft_forwarder_sink_requests_total", "counter",
+         "Requests (Elasticsearch: HTTP status, 0 = no answer) or writes (file: ok, error) each sink made, "
+         "retries included.");
   for (const auto& s : t.sinks)
-    fmt::format_to(it, "scaleft_forwarder_events_duplicate_total{{sink=\"{}\"}} {}\n", label(s.name),
-                   s.duplicates);
-  header(out, "scaleft_forwarder_events_dead_lettered_total", "counter",
-         "Events a sink refused for good, written to its dead-letter file.");
-  for (const auto& s : t.sinks)
-    fmt::format_to(it, "scaleft_forwarder_events_dead_lettered_total{{sink=\"{}\"}} {}\n", label(s.name),
-                   s.dead_lettered);
-  header(out, "scaleft_forwarder_sink_pending_pages", "gauge", "Fetched pages a sink has not delivered yet.");
-  for (const auto& s : t.sinks)
-    fmt::format_to(it, "scaleft_forwarder_sink_pending_pages{{sink=\"{}\"}} {}\n", label(s.name),
-                   s.pending_pages);
+    for (const auto& [status, n] : s.requests)
+      fmt::format_to(it, "scaleft_forwarder_sink_requests_total{{sink=\"{}\",status=\"{}\"}} {}\n",
+                     label(s.name), label(status), n);
+  per_sink("scaleft_forwarder_sink_payload_bytes_total", "counter",
+           "Bytes each sink handed to its transport as rendered (NDJSON, before compression).",
+           [](const sink_telemetry& s) { return s.payload_bytes; });
+  per_sink("scaleft_forwarder_sink_wire_bytes_total", "counter",
+           "Bytes each sink sent or wrote (after gzip or zstd; equal to the payload when uncompressed).",
+           [](const sink_telemetry& s) { return s.wire_bytes; });
+  per_sink("scaleft_forwarder_sink_retried_events_total", "counter",
+           "Events a sink sent or wrote again after a failed attempt.",
+           [](const sink_telemetry& s) { return s.retried_events; });
+  per_sink("scaleft_forwarder_sink_pending_pages", "gauge", "Fetched pages a sink has not delivered yet.",
+           [](const sink_telemetry& s) { return s.pending_pages; });
   header(out, "scaleft_forwarder_batch_delivery_seconds", "histogram",
          "Time from handing a page to a sink until it was stored or dead-lettered, retries included.");
   for (const auto& s : t.sinks) {

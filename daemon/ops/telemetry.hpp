@@ -1,9 +1,13 @@
 // The daemon's telemetry: plain counters and gauges that /metrics, /readyz and systemd STATUS= read.
 #pragma once
 
+#include "daemon/keys/key_observer.hpp"
+#include "sinks/sink_observer.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,21 +30,33 @@ struct latency_histogram {
   void observe(double seconds);
 };
 
-struct sink_telemetry {
+// One sink's numbers. The forwarder fills the delivery side; the sink itself reports its requests, bytes,
+// retries and dead letters as they happen, through the observer interface.
+struct sink_telemetry final : sinks::sink_observer {
   std::string name;
   std::string type;                  // "file" or "elasticsearch"
   std::uint64_t events_shipped = 0;  // stored, or already stored (duplicates count as delivered)
   std::uint64_t duplicates = 0;
   std::uint64_t dead_lettered = 0;
   std::uint64_t batches = 0;
+  std::map<std::string, std::uint64_t> requests;  // by status: HTTP status ("0": no answer), or "ok"/"error"
+  std::uint64_t payload_bytes = 0;                // as rendered, before compression
+  std::uint64_t wire_bytes = 0;                   // as sent or written, after compression
+  std::uint64_t retried_events = 0;               // sent or written again after a failed attempt
   latency_histogram latency;
   std::uint64_t pending_pages = 0;  // fetched pages this sink has not delivered yet
   std::optional<steady_time> last_delivery;
   std::optional<steady_time> waiting_since;  // when pending_pages last went from 0 to more
+
+  void on_request(std::string_view status) override;
+  void on_bytes(std::uint64_t payload, std::uint64_t wire) override;
+  void on_retry(std::uint64_t events) override;
+  void on_dead_letter(std::uint64_t events) override;
 };
 
-// Updated on the event-loop thread only, by the forwarder and the source, so no locks are needed.
-struct telemetry {
+// Updated on the event-loop thread only, by the forwarder, the source, the key manager (as its observer) and
+// the sinks (each through its sink_telemetry), so no locks are needed.
+struct telemetry final : keys::key_observer {
   explicit telemetry(steady_time started = std::chrono::steady_clock::now()) : started_at(started) {}
 
   steady_time started_at;
@@ -61,7 +77,7 @@ struct telemetry {
   std::optional<sys_time> checkpoint_event_time;  // timestamp of the last committed event
   std::uint64_t checkpoint_events_total = 0;
 
-  // Key (optional: known when key rotation keeps credentials.json, or the key list was read).
+  // Key, as the key manager reports it (times known when credentials.json or the key list holds them).
   std::string key_id;
   std::optional<sys_time> key_issued_at;
   std::optional<sys_time> key_expires_at;
@@ -73,14 +89,26 @@ struct telemetry {
   std::uint64_t buffered_events = 0;
   std::uint64_t buffered_bytes = 0;
 
-  std::vector<sink_telemetry> sinks;
+  // A deque: each element is its sink's observer, so it must not move when another sink is added.
+  std::deque<sink_telemetry> sinks;
 
   void count_request(std::string_view endpoint, unsigned status) {
     ++requests[{std::string(endpoint), status}];
   }
   void set_pending(std::size_t sink, std::uint64_t pages, steady_time now);
-  void delivered(std::size_t sink, std::uint64_t shipped, std::uint64_t duplicates, std::uint64_t dead,
-                 double seconds, steady_time now);
+  // A page delivered by sink `sink` (dead letters are reported by the sink itself, as they are written).
+  void delivered(std::size_t sink, std::uint64_t shipped, std::uint64_t duplicates, double seconds,
+                 steady_time now);
+  // Adds a sink and returns the observer to give it (sinks::sink::set_observer).
+  sinks::sink_observer& add_sink(std::string name, std::string type);
+
+  // keys::key_observer
+  void key_in_use(std::string_view key_id, std::optional<sys_time> issued_at,
+                  std::optional<sys_time> expires_at) override;
+  void rotation_succeeded() override { ++rotations["success"]; }
+  void rotation_failed(std::string_view) override { ++rotations["failure"]; }
+  void on_rotate_failed(std::string_view problem) override;
+  void on_rotate_recovered() override { on_rotate_problem.clear(); }
 };
 
 // The endpoint label of a ScaleFT API request target: a fixed set, so that ids never become label values.

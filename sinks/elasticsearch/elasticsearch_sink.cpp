@@ -150,6 +150,7 @@ struct elasticsearch_sink::impl {
   void count_response(int status) {
     ++stats.requests;
     ++stats.requests_by_status[status];
+    observer->on_request(std::to_string(status));
   }
 
   void check_product(const http::response& res) {
@@ -260,6 +261,7 @@ struct elasticsearch_sink::impl {
     const std::size_t body_size = body.size();
     req.body() = std::move(body);
     stats.bytes_sent += body_size;
+    observer->on_bytes(raw_size, body_size);
     ++rs.requests;
     auto r = co_await s.client->send(std::move(req));
     if (co_await cancelled()) throw_cancelled();
@@ -451,6 +453,7 @@ struct elasticsearch_sink::impl {
       }
       report.dead_lettered += unresolved;
       stats.dead_lettered += unresolved;
+      observer->on_dead_letter(unresolved);
       log::warn("events whose @timestamp cannot name an index were written to the dead-letter file",
                 {{"sink", name}, {"events", unresolved}, {"file", dead_letter.path().string()}});
     }
@@ -473,7 +476,10 @@ struct elasticsearch_sink::impl {
         continue;
       }
       std::sort(send.begin(), send.end());  // keep the batch's order within each request
-      if (!first_round) stats.retried_items += send.size();
+      if (!first_round) {
+        stats.retried_items += send.size();
+        observer->on_retry(send.size());
+      }
       first_round = false;
 
       round_state rs;
@@ -492,6 +498,7 @@ struct elasticsearch_sink::impl {
         if (err.empty()) {
           report.dead_lettered += rs.dead_items.size();
           stats.dead_lettered += rs.dead_items.size();
+          observer->on_dead_letter(rs.dead_items.size());
           log::warn(
               "documents refused by Elasticsearch were written to the dead-letter file",
               {{"sink", name}, {"events", rs.dead_items.size()}, {"file", dead_letter.path().string()}});
@@ -530,6 +537,7 @@ struct elasticsearch_sink::impl {
   std::mt19937_64 rng;
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   elasticsearch_stats stats;
+  sink_observer* observer = &no_sink_observer();  // the owning sink's, set at each deliver()
   bool version_known = false;
   int major = 0;
   bool template_done = false;
@@ -560,6 +568,7 @@ asio::awaitable<delivery_report> elasticsearch_sink::deliver(const audit::event_
     impl* p;
     ~release() { p->busy = false; }
   } guard{keep.get()};
+  keep->observer = &observer();
   co_return co_await keep->deliver(batch);
 }
 
@@ -572,8 +581,9 @@ std::string elasticsearch_sink::dead_letter_path() const {
 
 std::unique_ptr<sink> make_elasticsearch_sink(const std::string& name,
                                               const config::elasticsearch_sink_config& cfg,
-                                              asio::any_io_executor ex, const std::string& state_dir) {
-  return std::make_unique<elasticsearch_sink>(name, cfg, ex, state_dir);
+                                              asio::any_io_executor ex, const std::string& state_dir,
+                                              elasticsearch_tuning tuning) {
+  return std::make_unique<elasticsearch_sink>(name, cfg, ex, state_dir, tuning);
 }
 
 }  // namespace sf::sinks::elasticsearch

@@ -14,14 +14,23 @@
 
 namespace sf::sinks::elasticsearch {
 
-// Retry timings. The defaults match config::retry_config; tests shorten them.
+// Retry timings: the daemon passes its retry.* settings (tuning_for); tests shorten them.
 struct elasticsearch_tuning {
-  std::chrono::milliseconds initial_backoff{500};
-  std::chrono::milliseconds max_backoff{std::chrono::seconds(60)};
+  std::chrono::milliseconds initial_backoff = config::retry_config{}.initial_backoff;
+  std::chrono::milliseconds max_backoff = config::retry_config{}.max_backoff;
   // 401/403/404/400: an operator must fix something; retrying fast would only flood the cluster's log.
-  std::chrono::milliseconds slow_retry{std::chrono::minutes(5)};
+  std::chrono::milliseconds slow_retry = config::retry_config{}.config_error_backoff;
   int gzip_level = 1;  // the cheapest level: the shipping loop should spend its CPU on events, not on zlib
 };
+
+// The tuning that follows the configuration's retry.* settings.
+inline elasticsearch_tuning tuning_for(const config::retry_config& r) {
+  elasticsearch_tuning t;
+  t.initial_backoff = r.initial_backoff;
+  t.max_backoff = r.max_backoff;
+  t.slow_retry = r.config_error_backoff;
+  return t;
+}
 
 // Counters for metrics, cumulative over the sink's life.
 struct elasticsearch_stats {
@@ -56,6 +65,7 @@ class elasticsearch_sink : public sink {
 
 std::unique_ptr<sink> make_elasticsearch_sink(const std::string& name,
                                               const config::elasticsearch_sink_config& cfg,
-                                              boost::asio::any_io_executor ex, const std::string& state_dir);
+                                              boost::asio::any_io_executor ex, const std::string& state_dir,
+                                              elasticsearch_tuning tuning);
 
 }  // namespace sf::sinks::elasticsearch

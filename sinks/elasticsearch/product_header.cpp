@@ -3,7 +3,7 @@
 
 #include "sinks/elasticsearch/setup_plan.hpp"
 
-namespace sf::sinks::es {
+namespace sf::sinks::elasticsearch {
 
 bool product_header_expected(std::string_view root_body) {
   cluster_capabilities caps;
@@ -13,4 +13,4 @@ bool product_header_expected(std::string_view root_body) {
   return caps.at_least(7, 14);
 }
 
-}  // namespace sf::sinks::es
+}  // namespace sf::sinks::elasticsearch

@@ -476,12 +476,15 @@ asio::awaitable<delivery_report> file_sink::deliver(const audit::event_batch& ba
   retry::backoff backoff(options_.initial_backoff, options_.max_backoff);
   for (;;) {
     ++report.requests;
+    if (report.requests > 1) observer().on_retry(batch.size());
     const std::string_view ndjson = batch.ndjson();
     attempt a = co_await on_disk(disk_, [this, ndjson] { return append_blocking(ndjson); });
     if (a.err == 0) {
       events_stored_ += batch.size();
       ++batches_stored_;
       bytes_written_ += a.bytes;
+      observer().on_request("ok");
+      observer().on_bytes(ndjson.size(), a.bytes);
       if (report.requests > 1) {
         log::info("file sink write recovered", {{"sink", name_},
                                                 {"path", config_.path},
@@ -492,6 +495,7 @@ asio::awaitable<delivery_report> file_sink::deliver(const audit::event_batch& ba
       co_return report;
     }
     ++write_errors_;
+    observer().on_request("error");
     const auto delay = backoff.next();
     log::error("file sink cannot store a batch; it is not counted as stored and will be retried",
                {{"sink", name_},

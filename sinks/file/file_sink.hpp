@@ -22,10 +22,19 @@ struct ZSTD_CCtx_s;
 namespace sf::sinks::file {
 
 struct file_sink_options {
-  std::chrono::milliseconds initial_backoff{200};  // first wait after a failed write
-  std::chrono::milliseconds max_backoff{30000};    // the cap: a full disk is retried at least this often
+  // The daemon passes its retry.* settings (file_sink_options_for); the defaults are the same settings'.
+  std::chrono::milliseconds initial_backoff = config::retry_config{}.initial_backoff;  // after a failed write
+  std::chrono::milliseconds max_backoff = config::retry_config{}.max_backoff;  // a full disk is retried this often
   int zstd_level = 3;
 };
+
+// The options that follow the configuration's retry.* settings.
+inline file_sink_options file_sink_options_for(const config::retry_config& r) {
+  file_sink_options o;
+  o.initial_backoff = r.initial_backoff;
+  o.max_backoff = r.max_backoff;
+  return o;
+}
 
 struct file_sink_counters {
   std::uint64_t events_stored = 0;

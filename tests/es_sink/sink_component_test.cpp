@@ -1,4 +1,5 @@
 // Component tests: the Elasticsearch sink against a scripted in-process _bulk server on 127.0.0.1:0.
+#include "daemon/ops/telemetry.hpp"
 #include "sim/common/http_server.hpp"
 #include "sinks/elasticsearch/bulk.hpp"
 #include "sinks/elasticsearch/elasticsearch_sink.hpp"
@@ -293,6 +294,37 @@ TEST_F(es_sink_component, mixed_outcomes_resend_only_429_and_503_items_and_dead_
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   ASSERT_EQ(::stat((state_dir_ / "dead-letter" / "es-test.ndjson").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// The sink reports to its observer (here the daemon's telemetry) as it works: what /metrics serves.
+TEST_F(es_sink_component, reports_requests_bytes_retries_and_dead_letters_to_its_observer) {
+  start_server();
+  int call = 0;
+  bulk_ = [&](const seen_request& r) {
+    if (call++ == 0) return json_reply(bhttp::status::too_many_requests, R"({"error":{"type":"es_rejected_execution_exception","reason":"queue full"},"status":429})");
+    if (call == 2) return json_reply(bhttp::status::ok, bulk_items({201, 409, 400, 429, 503}));
+    return all_created(r);
+  };
+  sf::ops::sink_telemetry seen;  // declared first: it outlives the sink
+  auto sink = make_sink();
+  sink->set_observer(seen);
+  auto batch = make_batch(5);
+  auto rep = deliver(*sink, batch);
+  ASSERT_TRUE(rep);
+  EXPECT_EQ(seen.requests, (std::map<std::string, std::uint64_t>{{"200", 2}, {"429", 1}}));
+  EXPECT_EQ(seen.retried_events, 5u + 2u);  // the whole request after the 429, then the 429 and 503 items
+  EXPECT_EQ(seen.dead_lettered, 1u);
+  EXPECT_EQ(seen.dead_lettered, rep->dead_lettered);
+  std::uint64_t payload = 0;
+  std::uint64_t wire = 0;
+  for (const auto& b : bulks()) {
+    payload += b.body.size();
+    wire += b.wire_bytes;
+  }
+  EXPECT_EQ(seen.payload_bytes, payload);
+  EXPECT_EQ(seen.wire_bytes, wire);
+  EXPECT_EQ(seen.wire_bytes, sink->stats().bytes_sent);
+  EXPECT_LT(seen.wire_bytes, seen.payload_bytes);  // gzip, the default
 }
 
 TEST_F(es_sink_component, duplicates_count_as_delivered) {

@@ -1,6 +1,8 @@
 // Tests of the file sink: whole lines and frames only, torn tails cut at start, disk errors retried, reopen.
 #include "tests/file_sink/file_sink_test_support.hpp"
 
+#include "daemon/ops/telemetry.hpp"
+
 TEST(FileSinkPure, NdjsonTailKeepsEverythingUpToTheLastNewline) {
   EXPECT_EQ(sf::sinks::file::check_ndjson_tail("a\nb\n", 10).keep, 14u);
   EXPECT_EQ(sf::sinks::file::check_ndjson_tail("a\nb\n", 10).reason, "");
@@ -78,13 +80,18 @@ TEST(FileSink, ZstdFramesReadBackWithTheLibraryAndWithZstdcat) {
   asio::io_context io;
   std::string expected;
   {
+    sf::ops::sink_telemetry seen;  // the daemon's telemetry hears of each write (outlives the sink)
     file_sink sink("zfiles", zstd_config(p), io.get_executor());
+    sink.set_observer(seen);
     for (int i = 0; i < 3; ++i) {
       const event_batch b = make_batch(i * 50, 50);
       EXPECT_EQ(run(io, sink.deliver(b)).stored, 50u);
       expected += b.ndjson();
     }
     EXPECT_LT(sink.counters().bytes_written, expected.size() / 3);  // repetitive JSON compresses well
+    EXPECT_EQ(seen.requests, (std::map<std::string, std::uint64_t>{{"ok", 3}}));
+    EXPECT_EQ(seen.payload_bytes, expected.size());
+    EXPECT_EQ(seen.wire_bytes, sink.counters().bytes_written);
   }
   std::size_t frames = 0;
   EXPECT_EQ(decompress_all(slurp(p), &frames), expected);
@@ -155,7 +162,9 @@ TEST(FileSink, InjectedDiskFullLeavesNoPartialLineAndDeliversOnceTheDiskRecovers
   asio::io_context io;
   std::string before;
   {
+    sf::ops::sink_telemetry seen;
     file_sink sink("files", plain(p), io.get_executor(), fast_retries());
+    sink.set_observer(seen);
     const event_batch a = make_batch(0, 5);
     run(io, sink.deliver(a));
     before = a.ndjson();
@@ -177,6 +186,12 @@ TEST(FileSink, InjectedDiskFullLeavesNoPartialLineAndDeliversOnceTheDiskRecovers
     EXPECT_GE(report.requests, 3u);
     EXPECT_EQ(slurp(p), before + std::string(b.ndjson()));
     EXPECT_EQ(sink.counters().events_stored, 25u);
+    // What telemetry heard: each failed write, and the batch's events written again after each.
+    EXPECT_EQ(seen.requests.at("ok"), 2u);
+    EXPECT_EQ(seen.requests.at("error"), sink.counters().write_errors);
+    EXPECT_EQ(seen.retried_events, 20u * sink.counters().write_errors);
+    EXPECT_EQ(seen.wire_bytes, before.size() + b.ndjson().size());
+    EXPECT_EQ(seen.dead_lettered, 0u);
   }
 }
 
@@ -341,3 +356,4 @@ TEST(FileSink, EventLoopKeepsRunningWhileTheDiskThreadWritesAndCompresses) {
                       << " ms";
   EXPECT_EQ(sink.counters().events_stored, 40000u);
 }
+

@@ -300,6 +300,45 @@ class KeyRotationTest(RotationCase):
         self.wait_rotated_from(sim, initial, timeout=30)
         self.check_alive_after_two_days(sim, fwd)
 
+    def test_alerts_key_expiring_and_rotation_failing_fire(self):
+        """README alerts ScaleftForwarderKeyRotationFailing and ScaleftForwarderKeyExpiring, from /metrics: the
+        key manager reports the failed rotation and the expiry the service gave the key in use."""
+        sim = self.start_sim()
+        initial = sim.key_id()
+        self.configure(sim, listen="127.0.0.1:0")
+        flag = os.path.join(self.tmp, "disk-full")
+        open(flag, "w").close()
+        fwd = self.start(env_extra={"SF_TEST_FAIL_WRITES": "credentials.json", "SF_TEST_FAIL_WRITES_WHILE": flag})
+        port = wait_until(lambda: port_from_log(fwd), 20, "the endpoint to listen")
+        self.wait_all_events(sim)
+
+        def metric(name, labels=""):
+            _, text = get(port, "/metrics")
+            found = re.search(rf"^{name}{re.escape(labels)} (-?[0-9.e+]+)$", text, re.M)
+            return float(found.group(1)) if found else None
+
+        self.assertEqual(metric("scaleft_forwarder_key_rotations_total", '{outcome="failure"}'), 0)
+        self.assertIsNone(metric("scaleft_forwarder_key_expiry_seconds"), "no expiry before another key exists")
+        self.advance(sim, 8 * DAY)  # the key is due: the rotation creates a key and cannot store its secret
+        wait_until(lambda: (metric("scaleft_forwarder_key_rotations_total", '{outcome="failure"}') or 0) >= 1,
+                   20, "rotations_total{outcome=failure} to move (KeyRotationFailing)")
+        # Creating the new key gave ours 48 h: on the local clock, although the service's is 8 days ahead.
+        left = wait_until(lambda: metric("scaleft_forwarder_key_expiry_seconds"), 20, "key_expiry_seconds")
+        self.assertGreater(left, 47 * 3600)
+        self.assertLess(left, 48 * 3600 + 5)  # the Date header that gives the service's clock has whole seconds
+        # The age is on the service's clock too: 8 days (KeyExpiring's age half fires after 10.5).
+        self.assertGreater(metric("scaleft_forwarder_key_age_seconds"), 8 * DAY - 60)
+        self.advance(sim, 25 * 3600)
+        wait_until(lambda: (metric("scaleft_forwarder_key_expiry_seconds") or DAY) < DAY, 20,
+                   "key_expiry_seconds < 86400 (KeyExpiring)")
+        # The disk is fixed: the rotation succeeds and the new key has no expiry.
+        os.unlink(flag)
+        self.wait_rotated_from(sim, initial, timeout=30)
+        wait_until(lambda: metric("scaleft_forwarder_key_rotations_total", '{outcome="success"}') == 1, 20,
+                   "rotations_total{outcome=success}")
+        wait_until(lambda: metric("scaleft_forwarder_key_expiry_seconds") is None, 20, "the expiry gone")
+        self.assertLess(metric("scaleft_forwarder_key_age_seconds"), 3600)
+
     def test_kill9_at_each_step_then_restart(self):
         for step in CRASH_STEPS:
             with self.subTest(step=step):
@@ -421,7 +460,7 @@ class OnRotateTest(RotationCase):
         s = self.stored()
         self.assertTrue(s["on_rotate_pending"], "credentials.json records that the hook has not succeeded")
         self.assertEqual(s["previous"]["id"], initial)
-        # /readyz reads the telemetry the forward loop refreshes at each page (every poll interval).
+        # /readyz reads the telemetry the key manager reports to as the hook fails.
         status, body = wait_until(lambda: (lambda r: r if r[0] == 503 else None)(get(port, "/readyz")), 10,
                                   "/readyz to report the failure")
         self.assertIn("on_rotate", json.loads(body)["reason"])

@@ -45,8 +45,9 @@ TEST(Metrics, CountersGaugesAndHistogramAreRendered) {
   t.count_request("auditsV2", 200);
   t.count_request("auditsV2", 0);
   t.checkpoint_event_time = wall0 - 90s;
-  t.delivered(0, 40, 2, 1, 0.3, t0);
-  t.delivered(0, 10, 0, 0, 120.0, t0);
+  t.delivered(0, 40, 2, 0.3, t0);
+  t.delivered(0, 10, 0, 120.0, t0);
+  t.sinks[0].on_dead_letter(1);
   const auto text = render_prometheus(t, wall0, t0 + 5s);
   EXPECT_THAT(text, HasSubstr("scaleft_forwarder_events_received_total 42\n"));
   EXPECT_THAT(text,
@@ -80,6 +81,64 @@ TEST(Metrics, UnknownValuesAreLeftOutRatherThanShownAsZero) {
   const auto keyed = render_prometheus(t, wall0, t0);
   EXPECT_THAT(keyed, HasSubstr("scaleft_forwarder_key_age_seconds 172800\n"));
   EXPECT_THAT(keyed, HasSubstr("scaleft_forwarder_key_expiry_seconds 3600\n"));
+}
+
+TEST(Metrics, ASinkReportsItsRequestsBytesRetriesAndDeadLettersThroughItsObserver) {
+  telemetry t(t0);
+  sinks::sink_observer& es = t.add_sink("es", "elasticsearch");
+  sinks::sink_observer& file = t.add_sink("archive", "file");  // the first one's reference stays valid
+  es.on_request("200");
+  es.on_request("503");
+  es.on_request("503");
+  es.on_request("0");
+  es.on_bytes(1000, 180);
+  es.on_bytes(500, 90);
+  es.on_retry(7);
+  es.on_dead_letter(2);
+  file.on_request("error");
+  file.on_request("ok");
+  file.on_bytes(300, 300);
+  const auto text = render_prometheus(t, wall0, t0);
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_sink_requests_total{sink=\"es\",status=\"503\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_sink_requests_total{sink=\"es\",status=\"0\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_sink_requests_total{sink=\"archive\",status=\"error\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_sink_payload_bytes_total{sink=\"es\"} 1500\n"));
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_sink_wire_bytes_total{sink=\"es\"} 270\n"));
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_sink_wire_bytes_total{sink=\"archive\"} 300\n"));
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_sink_retried_events_total{sink=\"es\"} 7\n"));
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_events_dead_lettered_total{sink=\"es\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_events_dead_lettered_total{sink=\"archive\"} 0\n"));
+  t.authenticated_at = t0;
+  EXPECT_THAT(status_line(t, wall0), HasSubstr("2 dead-lettered"));
+}
+
+TEST(Metrics, TheKeyManagerReportsTheKeyAndEveryRotationOutcome) {
+  telemetry t(t0);
+  keys::key_observer& keys = t;
+  keys.key_in_use("k1", wall0 - 8 * 24h, std::nullopt);
+  auto text = render_prometheus(t, wall0, t0);
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_key_age_seconds 691200\n"));
+  EXPECT_THAT(text, Not(HasSubstr("key_expiry_seconds")));
+  // Another key was created: the one in use got an expiry (what the ScaleftForwarderKeyExpiring alert reads).
+  keys.key_in_use("k1", wall0 - 8 * 24h, wall0 + 20h);
+  keys.rotation_failed("cannot store the new key");
+  keys.rotation_failed("cannot create a key");
+  text = render_prometheus(t, wall0, t0);
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_key_expiry_seconds 72000\n"));
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_key_rotations_total{outcome=\"failure\"} 2\n"));
+  keys.key_in_use("k2", wall0, std::nullopt);
+  keys.rotation_succeeded();
+  keys.on_rotate_failed("key_rotation.on_rotate (/hook) exited with status 3 for key k2");
+  text = render_prometheus(t, wall0, t0);
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_key_rotations_total{outcome=\"success\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("scaleft_forwarder_key_rotations_total{outcome=\"on_rotate_failed\"} 1\n"));
+  EXPECT_THAT(text, Not(HasSubstr("key_expiry_seconds")));  // the new key has none
+  EXPECT_EQ(t.key_id, "k2");
+  t.authenticated_at = t0;
+  t.last_source_progress = t0;
+  EXPECT_THAT(check_ready(t, t0, 5min).reason, HasSubstr("exited with status 3"));
+  keys.on_rotate_recovered();
+  EXPECT_TRUE(check_ready(t, t0, 5min).ready);
 }
 
 TEST(Readiness, NotReadyUntilAuthenticated) {
@@ -129,7 +188,7 @@ TEST(Readiness, AnIdleSinkIsFineAStuckOneIsNot) {
   EXPECT_FALSE(r.ready);
   EXPECT_THAT(r.reason, HasSubstr("sink 'es' delivered nothing for 360s with 3 pages waiting"));
   // A delivery brings it back.
-  t.delivered(0, 1000, 0, 0, 0.1, t0 + 1h + 6min);
+  t.delivered(0, 1000, 0, 0.1, t0 + 1h + 6min);
   EXPECT_TRUE(check_ready(t, t0 + 1h + 6min, 5min).ready);
 }
 
