@@ -65,7 +65,6 @@ struct elasticsearch_sink_config {
   enum class compression { none, gzip } compress = compression::gzip;
   std::size_t max_batch_events = 5000;
   std::size_t max_batch_bytes = 10 * 1024 * 1024;
-  duration flush_interval = std::chrono::seconds(1);
   int max_in_flight = 2;
   duration request_timeout = std::chrono::seconds(60);
   bool template_install = false;  // config key `template`: run `setup` for this sink at start

@@ -485,13 +485,6 @@ const section_spec& elasticsearch_sink_section() {
                .hi = 100ll << 20,
                .help = "`_bulk` request bound: bytes",
                .bound = bind<&e::max_batch_bytes>()},
-              {.name = "flush_interval",
-               .type = kind::duration,
-               .lo = 1,
-               .hi = ms(1h),
-               .help = "accepted but not used yet: each page (up to `page_size` events) is sent as soon as "
-                       "it is fetched",
-               .bound = bind<&e::flush_interval>()},
               {.name = "max_in_flight",
                .type = kind::integer,
                .lo = 1,

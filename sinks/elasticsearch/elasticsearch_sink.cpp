@@ -193,7 +193,7 @@ struct elasticsearch_sink::impl {
         const int st = static_cast<int>(r.res.result_int());
         version_known = true;  // an HTTP answer, whatever it says, is final for this start
         if (st >= 200 && st < 300) {
-          expect_product = es::product_header_expected(r.res.body());
+          expect_product = elasticsearch::product_header_expected(r.res.body());
           check_product(r.res);
           if (auto v = elasticsearch::parse_version_number(r.res.body())) {
             stats.server_version = *v;

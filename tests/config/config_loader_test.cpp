@@ -141,7 +141,6 @@ sinks:
     compression: none
     max_batch_events: 100
     max_batch_bytes: 2MiB
-    flush_interval: 250ms
     max_in_flight: 4
     request_timeout: 10s
     template: true
@@ -180,7 +179,6 @@ log:
   EXPECT_EQ(es.compress, elasticsearch_sink_config::compression::none);
   EXPECT_EQ(es.max_batch_events, 100u);
   EXPECT_EQ(es.max_batch_bytes, 2u << 20);
-  EXPECT_EQ(es.flush_interval, 250ms);
   EXPECT_EQ(es.max_in_flight, 4);
   EXPECT_EQ(es.request_timeout, 10s);
   EXPECT_TRUE(es.template_install);
@@ -626,7 +624,6 @@ TEST(ConfigValues, RenderedConfigLoadsBackToTheSameValues) {
     index: scaleft-audit
     api_key: k
     max_batch_bytes: 1536KiB
-    flush_interval: 1m30s
   - name: arch
     type: file
     path: /var/x
@@ -638,7 +635,6 @@ log: {format: text}
   ASSERT_TRUE(first.config) << all_errors(first);
   const std::string rendered = render_effective_config(*first.config);
   EXPECT_THAT(rendered, HasSubstr("max_batch_bytes: 1536KiB"));
-  EXPECT_THAT(rendered, HasSubstr("flush_interval: 90s"));
   EXPECT_THAT(rendered, HasSubstr("poll_interval: 30s"));  // a default
   auto second = load_config_text(rendered, "rendered.yaml", env_of({}));
   ASSERT_TRUE(second.config) << all_errors(second) << rendered;

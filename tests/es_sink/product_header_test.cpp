@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-namespace es = sf::sinks::es;
+namespace es = sf::sinks::elasticsearch;
 
 TEST(product_header_expected, elasticsearch_from_7_14_on) {
   EXPECT_TRUE(es::product_header_expected(R"({"version":{"number":"8.15.0","build_flavor":"default"}})"));
