@@ -25,7 +25,7 @@ namespace bhttp = boost::beast::http;
 using namespace std::chrono_literals;
 using sf::audit::event_batch;
 using sf::sinks::delivery_report;
-using sf::sinks::elasticsearch_sink;
+using sf::sinks::elasticsearch::elasticsearch_sink;
 
 namespace {
 
@@ -240,7 +240,7 @@ class es_sink_component : public ::testing::Test {
   std::string url_;
   fs::path state_dir_;
   sf::config::elasticsearch_sink_config cfg_;
-  sf::sinks::elasticsearch_tuning tuning_;
+  sf::sinks::elasticsearch::elasticsearch_tuning tuning_;
   std::vector<seen_request> seen_;
   std::function<sfsim::reply()> root_ = [] {
     return json_reply(

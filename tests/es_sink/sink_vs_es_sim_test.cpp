@@ -133,11 +133,11 @@ TEST_F(es_sink_vs_sim, every_id_stored_once_and_exactly_the_poisoned_ones_dead_l
   cfg.max_in_flight = 2;
   cfg.template_install = true;
   cfg.request_timeout = 5s;
-  sf::sinks::elasticsearch_tuning tuning;
+  sf::sinks::elasticsearch::elasticsearch_tuning tuning;
   tuning.initial_backoff = 5ms;
   tuning.max_backoff = 50ms;
   tuning.slow_retry = 200ms;
-  sf::sinks::elasticsearch_sink sink("es-sim-test", cfg, io_.get_executor(), (dir_ / "state").string(),
+  sf::sinks::elasticsearch::elasticsearch_sink sink("es-sim-test", cfg, io_.get_executor(), (dir_ / "state").string(),
                                      tuning);
 
   const auto batch = make_batch(2000);
@@ -180,7 +180,7 @@ TEST_F(es_sink_vs_sim, a_data_stream_with_its_template_and_v8_headers) {
   cfg.urls = {sim.url()};
   cfg.data_stream = "logs-scaleft.audit-default";
   cfg.template_install = true;
-  sf::sinks::elasticsearch_sink sink("es-sim-ds", cfg, io_.get_executor(), (dir_ / "state").string());
+  sf::sinks::elasticsearch::elasticsearch_sink sink("es-sim-ds", cfg, io_.get_executor(), (dir_ / "state").string());
   const auto batch = make_batch(300);
   auto rep = run(sink.deliver(batch), 30s);
   ASSERT_TRUE(rep);
