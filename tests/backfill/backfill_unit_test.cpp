@@ -4,6 +4,7 @@
 #include "daemon/backfill/progress_file.hpp"
 #include "daemon/backfill/report.hpp"
 #include "daemon/backfill/window.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -163,15 +164,13 @@ TEST(BackfillProgressFile, RoundTripsAndSurvivesAFileSystem) {
   EXPECT_FALSE(progress_from_json("{\"version\":1}", why));
   EXPECT_FALSE(progress_from_json("not json", why));
 
-  const auto dir = std::filesystem::temp_directory_path() / ("sf-backfill-unit-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  const sf::test::temp_dir dir("sf-backfill-unit");
   const auto file = dir / progress_file_name(p.since_ns, "now", p.sinks);
   EXPECT_EQ(load_progress(file).what, loaded_progress::kind::missing);
   ASSERT_TRUE(save_progress(file, p).ok());
   auto loaded = load_progress(file);
   ASSERT_EQ(loaded.what, loaded_progress::kind::loaded) << loaded.message;
   EXPECT_EQ(loaded.value.cursor, p.cursor);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(BackfillReport, LineAndSummarySayWhatTheIssueAsks) {

@@ -15,7 +15,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 
-from harness import ES_SIM, FORWARDER, ForwarderTest, Process, Sim, ndjson_ids, wait_until, write_config  # noqa: E402
+from harness import FORWARDER, ForwarderTest, Process, ndjson_ids, wait_until, write_config  # noqa: E402
 
 PAGE = 1000
 
@@ -82,14 +82,6 @@ class BackfillTest(ForwarderTest):
     def file_config(self, sim, extra=""):
         write_config(self.config_path, sim, self.state_dir,
                      f"  - name: archive\n    type: file\n    path: {self.out}\n    fsync: false\n", extra=extra)
-
-    def start_es_sim(self, faults=()):
-        args = []
-        for f in faults:
-            args += ["--fault", f]
-        es = Sim(ES_SIM, args, self.tmp, "es-sim")
-        self.processes.append(es)
-        return es
 
     @staticmethod
     def es_sink(es, name="elk"):

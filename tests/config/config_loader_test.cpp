@@ -1,5 +1,6 @@
 // Tests of the configuration loader: every error class, values, env expansion, secrets, rendering.
 #include "config/config_loader.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -54,24 +55,7 @@ load_error only_error(const std::string& yaml, std::map<std::string, std::string
   return r.errors.empty() ? load_error{} : r.errors.front();
 }
 
-// A private directory for secret files, removed at the end of the test.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sf-config-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() { std::filesystem::remove_all(path_); }
-  std::string write(const std::string& name, const std::string& content) {
-    const auto p = (std::filesystem::path(path_) / name).string();
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using sf::test::temp_dir;
 
 std::string es_sink(const std::string& extra) {
   return std::string(R"(source:
@@ -322,14 +306,14 @@ TEST(ConfigErrors, UnreadableSecretFile) {
   team: acme
   key_id: k
   key_secret_file: )" +
-                      dir.path() + R"(/missing
+                      dir.path().string() + R"(/missing
 sinks: [{name: a, type: file, path: /x}]
 )");
   EXPECT_EQ(e.line, 4);
   EXPECT_EQ(e.key_path, "source.key_secret_file");
   EXPECT_THAT(e.message, HasSubstr("cannot read"));
   EXPECT_THAT(e.message, HasSubstr("No such file"));
-  e = only_error("source: {team: acme, key_id: k, key_secret_file: " + dir.path() +
+  e = only_error("source: {team: acme, key_id: k, key_secret_file: " + dir.path().string() +
                  "}\nsinks: [{name: a, type: file, path: /x}]\n");
   EXPECT_THAT(e.message, HasSubstr("Is a directory"));
   const auto empty = dir.write("empty", "\n\n");
@@ -703,7 +687,7 @@ TEST(ConfigValues, ShippedExampleLoadsAndRendersWithoutSecrets) {
   dir.write("sft-key-secret", "EXAMPLE-sft-secret\n");
   dir.write("es-api-key", "EXAMPLE-es-key\n");
   auto r = load_config_file(std::string(SF_SOURCE_DIR) + "/config/forwarder.example.yaml",
-                            env_of({{"SFT_KEY_ID", "6052868b"}, {"CREDENTIALS_DIRECTORY", dir.path()}}));
+                            env_of({{"SFT_KEY_ID", "6052868b"}, {"CREDENTIALS_DIRECTORY", dir.path().string()}}));
   ASSERT_TRUE(r.config) << all_errors(r);
   EXPECT_EQ(r.config->source.key_secret.value, "EXAMPLE-sft-secret");
   const auto& es = std::get<elasticsearch_sink_config>(r.config->sinks[1].settings);

@@ -1,6 +1,7 @@
 // Tests of the key_rotation section: defaults, values, the service_user rule, errors and rendering; on_rotate
 // (a program that can be run, a bounded timeout) and restore_from.
 #include "config/config_loader.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -119,11 +120,9 @@ TEST(OnRotateConfig, AnAbsoluteProgramOrANameOnPathWithArguments) {
 }
 
 TEST(OnRotateConfig, ProgramsThatCannotRunAreRefusedNamingTheKey) {
-  // A plain file (mkstemp makes it 0600): present, not executable.
-  std::string plain = (std::filesystem::temp_directory_path() / "sf-on-rotate-XXXXXX").string();
-  const int fd = ::mkstemp(plain.data());
-  ASSERT_GE(fd, 0);
-  ::close(fd);
+  // A plain file: present, not executable.
+  const sf::test::temp_dir dir("sf-on-rotate");
+  const std::string plain = dir.write("plain", "");
   const std::map<std::string, std::string> cases = {
       {"  on_rotate: [/no/such/hook]\n",
        "key_rotation.on_rotate[0]: '/no/such/hook' cannot be run: No such file"},
@@ -145,7 +144,6 @@ TEST(OnRotateConfig, ProgramsThatCannotRunAreRefusedNamingTheKey) {
     ASSERT_EQ(r.errors.size(), 1u) << lines;
     EXPECT_NE(first_error(r).find(expected), std::string::npos) << first_error(r);
   }
-  std::filesystem::remove(plain);
 }
 
 }  // namespace

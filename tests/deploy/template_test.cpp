@@ -1,6 +1,7 @@
 // deploy/elasticsearch/setup-export.json is exactly what `setup --export` prints for the example config.
 #include "config/config_loader.hpp"
 #include "sinks/elasticsearch/setup_plan.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,16 +21,14 @@ std::string read(const std::string& path) {
 
 TEST(DeployTemplate, SetupExportOfTheExampleConfigIsTheShippedFile) {
   // The example reads its secrets from ${CREDENTIALS_DIRECTORY}: give it a directory holding them.
-  const auto dir = std::filesystem::temp_directory_path() / ("deploy_template_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  for (const char* f : {"sft-key-secret", "es-api-key"}) std::ofstream(dir / f) << "placeholder\n";
+  const sf::test::temp_dir dir("sf-deploy-template");
+  for (const char* f : {"sft-key-secret", "es-api-key"}) dir.write(f, "placeholder\n");
   const auto env = [&](const std::string& name) -> std::optional<std::string> {
-    if (name == "CREDENTIALS_DIRECTORY") return dir.string();
+    if (name == "CREDENTIALS_DIRECTORY") return dir.path().string();
     if (name == "SFT_KEY_ID") return std::string("placeholder-key-id");
     return std::nullopt;
   };
   auto loaded = sf::config::load_config_file(SF_SOURCE_DIR "/config/forwarder.example.yaml", env);
-  std::filesystem::remove_all(dir);
   ASSERT_TRUE(loaded.errors.empty()) << loaded.errors[0].to_string();
   std::vector<sf::sinks::elasticsearch::named_sink> sinks;
   for (const auto& s : loaded.config->sinks)

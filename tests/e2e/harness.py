@@ -308,6 +308,15 @@ class ForwarderTest(unittest.TestCase):
         self.processes.append(sim)
         return sim
 
+    def start_es_sim(self, *args, faults=()):
+        """es-sim with its command-line `args`, and one `--fault` per entry of `faults`."""
+        argv = list(args)
+        for f in faults:
+            argv += ["--fault", f]
+        es = Sim(ES_SIM, argv, self.tmp, "es-sim")
+        self.processes.append(es)
+        return es
+
     def start_forwarder(self, *args, name="forwarder"):
         p = Process([FORWARDER, "run", "--config", self.config_path, *args],
                     os.path.join(self.tmp, f"{name}.log"))

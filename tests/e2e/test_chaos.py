@@ -8,7 +8,7 @@ import signal
 import time
 import unittest
 
-from harness import ES_SIM, ForwarderTest, Sim, ndjson_ids, rss_bound_mib, wait_until, write_config
+from harness import ForwarderTest, ndjson_ids, rss_bound_mib, wait_until, write_config
 
 CHAOS_SECONDS = float(os.environ.get("SF_CHAOS_SECONDS", "120"))
 MAX_EVENTS = 5000  # the buffer bound given to the forwarder
@@ -34,11 +34,8 @@ class ChaosTest(ForwarderTest):
             "--fault", "audits:reset_body:p=0.03", "--fault", "audits:truncate:p=0.03",
             "--fault", "audits:expire_token:p=0.03", "--fault", "token:503:p=0.05"])
         poisoned = rng.sample(sim.event_ids(), 6)
-        es = Sim(ES_SIM, ["--fault", "item:400:id=" + ",".join(poisoned),
-                          "--fault", "item:429:p=0.03", "--fault", "item:503:p=0.02",
-                          "--fault", "bulk:503:p=0.03", "--fault", "bulk:reset:p=0.02",
-                          "--fault", "bulk:reset_body:p=0.02"], self.tmp, "es-sim")
-        self.processes.append(es)
+        es = self.start_es_sim(faults=["item:400:id=" + ",".join(poisoned), "item:429:p=0.03", "item:503:p=0.02",
+                                       "bulk:503:p=0.03", "bulk:reset:p=0.02", "bulk:reset_body:p=0.02"])
         out = os.path.join(self.tmp, "out", "audit.ndjson")
         write_config(self.config_path, sim, self.state_dir,
                      f"  - name: elk\n    type: elasticsearch\n    url: {es.url}\n    index: scaleft-audit\n"

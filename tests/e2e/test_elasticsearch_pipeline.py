@@ -9,7 +9,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import ES_SIM, ForwarderTest, RealElasticsearch, Sim, ndjson_ids, rss_bound_mib, wait_until, write_config
+from harness import ForwarderTest, RealElasticsearch, ndjson_ids, rss_bound_mib, wait_until, write_config
 
 
 def rss_peak_kib(pid):
@@ -36,14 +36,6 @@ def dead_letter_of(state_dir, sink):
 class ElasticsearchPipelineTest(ForwarderTest):
     """Under injected faults: es-sim only, since a real node cannot be made to answer 429/503, reset a
     connection half way or stall on demand."""
-
-    def start_es_sim(self, faults=()):
-        args = []
-        for f in faults:
-            args += ["--fault", f]
-        es = Sim(ES_SIM, args, self.tmp, "es-sim")
-        self.processes.append(es)
-        return es
 
     def es_sink(self, es, name="elk", extra=""):
         return (f"  - name: {name}\n    type: elasticsearch\n    url: {es.url}\n    index: scaleft-audit\n"

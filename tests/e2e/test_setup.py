@@ -6,7 +6,7 @@ import socket
 import unittest
 import urllib.parse
 
-from harness import ES_SIM, ForwarderTest, Sim, write_config
+from harness import ForwarderTest, write_config
 
 OBJECTS = ["ingest pipeline logs-scaleft.audit@pipeline", "lifecycle policy logs-scaleft.audit",
            "component template logs-scaleft.audit@package", "index template logs-scaleft.audit"]
@@ -19,11 +19,6 @@ def free_port():
 
 
 class SetupTest(ForwarderTest):
-    def start_es_sim(self, *args):
-        es = Sim(ES_SIM, list(args), self.tmp, "es-sim")
-        self.processes.append(es)
-        return es
-
     def configure(self, sim, es_url, target="data_stream: logs-scaleft.audit-default", extra=""):
         write_config(self.config_path, sim, self.state_dir,
                      f"  - name: elk\n    type: elasticsearch\n    url: {es_url}\n    {target}\n"

@@ -13,7 +13,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ops"))
 from test_ops_e2e import get, port_from_log  # noqa: E402
-from harness import ES_SIM, FORWARDER, ForwarderTest, Process, Sim, ndjson_ids, wait_until, write_config  # noqa: E402
+from harness import FORWARDER, ForwarderTest, Process, ndjson_ids, wait_until, write_config  # noqa: E402
 
 DAY = 86400
 
@@ -149,8 +149,7 @@ class SourceEdgeCaseTest(ForwarderTest):
     # 5. backfill follows a key rotation made meanwhile.
     def test_backfill_across_a_rotation_that_deletes_its_key_completes(self):
         sim = self.start_scaleft_sim(events=30000, extra=["--span", "5d"])
-        es = Sim(ES_SIM, ["--fault", "bulk:delay=300ms"], self.tmp, "es-sim")
-        self.processes.append(es)
+        es = self.start_es_sim(faults=["bulk:delay=300ms"])
         initial = sim.key_id()
         write_config(self.config_path, sim, self.state_dir,
                      f"  - name: elk\n    type: elasticsearch\n    url: {es.url}\n    index: scaleft-audit\n",

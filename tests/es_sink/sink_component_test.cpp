@@ -3,6 +3,7 @@
 #include "sim/common/http_server.hpp"
 #include "sinks/elasticsearch/bulk.hpp"
 #include "sinks/elasticsearch/elasticsearch_sink.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -112,11 +113,6 @@ event_batch make_batch(std::size_t n, const std::string& prefix = "ev-") {
 class es_sink_component : public ::testing::Test {
  protected:
   void SetUp() override {
-    state_dir_ =
-        fs::temp_directory_path() / ("es_sink_test_" + std::to_string(::getpid()) + "_" +
-                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(state_dir_);
-    fs::create_directories(state_dir_);
     cfg_.index = "scaleft-audit";
     cfg_.max_in_flight = 1;
     cfg_.request_timeout = 5s;
@@ -127,7 +123,6 @@ class es_sink_component : public ::testing::Test {
   void TearDown() override {
     drain();
     if (server_) server_->stop();
-    fs::remove_all(state_dir_);
   }
 
   void start_server(sfsim::server_options opts = {}) {
@@ -239,7 +234,8 @@ class es_sink_component : public ::testing::Test {
   asio::io_context io_;
   std::unique_ptr<sfsim::http_server> server_;
   std::string url_;
-  fs::path state_dir_;
+  sf::test::temp_dir tmp_{"sf-es-sink-test"};
+  fs::path state_dir_ = tmp_.path();
   sf::config::elasticsearch_sink_config cfg_;
   sf::sinks::elasticsearch::elasticsearch_tuning tuning_;
   std::vector<seen_request> seen_;

@@ -1,6 +1,8 @@
 // The Elasticsearch sink against the real es-sim process: per-item and whole-request faults, poison ids.
 #include "common/http/client.hpp"
 #include "sinks/elasticsearch/elasticsearch_sink.hpp"
+#include "tests/support/run_bounded.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -61,27 +63,14 @@ class es_sim_process {
 
 class es_sink_vs_sim : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("es_sink_sim_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
+  // nullopt: not finished within `limit`, or it threw.
   template <class T>
   std::optional<T> run(asio::awaitable<T> a, std::chrono::milliseconds limit) {
-    std::optional<T> out;
-    bool done = false;
-    asio::co_spawn(io_, std::move(a), [&](std::exception_ptr e, T v) {
-      done = true;
-      if (!e) out = std::move(v);
-    });
-    for (auto start = std::chrono::steady_clock::now();
-         !done && std::chrono::steady_clock::now() - start < limit;) {
-      io_.run_one_for(10ms);
+    try {
+      return sf::test::run(io_, std::move(a), limit);
+    } catch (const std::exception&) {
+      return std::nullopt;
     }
-    return out;
   }
 
   std::string get(const std::string& base, const std::string& target) {
@@ -102,7 +91,8 @@ class es_sink_vs_sim : public ::testing::Test {
   }
 
   asio::io_context io_;
-  fs::path dir_;
+  sf::test::temp_dir tmp_{"sf-es-sink-sim"};
+  fs::path dir_ = tmp_.path();
 };
 
 sf::audit::event_batch make_batch(std::size_t n) {

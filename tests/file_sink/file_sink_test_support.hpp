@@ -1,6 +1,8 @@
-// Helpers shared by the file sink tests: temp dirs, batches, a bounded coroutine runner, zstd read-back.
+// Helpers shared by the file sink tests: batches, configurations, zstd read-back, the full-disk switch.
 #pragma once
 #include "sinks/file/file_sink.hpp"
+#include "tests/support/run_bounded.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -44,22 +46,7 @@ using ::testing::HasSubstr;
 
 namespace sf_file_sink_test {
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::string t = (fs::temp_directory_path() / "sf-file-sink-test.XXXXXX").string();
-    if (::mkdtemp(t.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = t;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using sf::test::temp_dir;
 
 inline std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -103,35 +90,7 @@ inline file_sink_options fast_retries() {
   return o;
 }
 
-// Runs one coroutine to completion on `io`, bounded in time; rethrows what it threw.
-template <class T>
-T run(asio::io_context& io, asio::awaitable<T> aw, std::chrono::milliseconds limit = 10s) {
-  std::optional<T> out;
-  std::exception_ptr error;
-  bool done = false;
-  asio::co_spawn(io, std::move(aw), [&](std::exception_ptr e, T v) {
-    error = e;
-    if (!e) out = std::move(v);
-    done = true;
-  });
-  io.restart();
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done && std::chrono::steady_clock::now() < deadline) io.run_one_for(50ms);
-  if (!done) throw std::runtime_error("coroutine did not finish in time");
-  if (error) std::rethrow_exception(error);
-  return std::move(*out);
-}
-
-// run() for coroutines that return nothing.
-inline void run_void(asio::io_context& io, asio::awaitable<void> aw, std::chrono::milliseconds limit = 10s) {
-  run(
-      io,
-      [](asio::awaitable<void> inner) -> asio::awaitable<bool> {
-        co_await std::move(inner);
-        co_return true;
-      }(std::move(aw)),
-      limit);
-}
+using sf::test::run;
 
 inline std::string decompress_all(std::string_view data, std::size_t* frames = nullptr) {
   std::string out;

@@ -259,7 +259,7 @@ TEST(FileRotation, ReopenThroughTheSinkContractWritesToANewFileAtThePath) {
   const event_batch a = make_batch(0, 3), b = make_batch(3, 3);
   run(io, sink.deliver(a));
   fs::rename(p, d.path() / "audit.ndjson.1");  // logrotate's create mode, then SIGHUP
-  run_void(io, sink.reopen());
+  run(io, sink.reopen());
   run(io, sink.deliver(b));
   EXPECT_EQ(slurp(d.path() / "audit.ndjson.1"), a.ndjson());
   EXPECT_EQ(slurp(p), b.ndjson());

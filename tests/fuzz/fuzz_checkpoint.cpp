@@ -2,30 +2,20 @@
 // and loads back unchanged.
 #include "daemon/state/checkpoint.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 namespace {
 
+// Removed at exit by its static destructor.
 const std::filesystem::path& state_dir() {
-  static const std::filesystem::path dir = [] {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sf-fuzz-checkpoint-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) sf::fuzz::fail("mkdtemp");
-    return std::filesystem::path(tmpl);
-  }();
-  return dir;
+  static const sf::test::temp_dir dir("sf-fuzz-checkpoint");
+  return dir.path();
 }
-
-struct cleanup {
-  ~cleanup() {
-    std::error_code ec;
-    std::filesystem::remove_all(state_dir(), ec);
-  }
-} remove_at_exit;
 
 }  // namespace
 

@@ -1,9 +1,9 @@
-// Shared pieces of the HTTP client tests: an in-process server on 127.0.0.1:0 and a watchdog around
-// coroutines.
+// Shared pieces of the HTTP client tests: an in-process server on 127.0.0.1:0, requests and replies.
 #pragma once
 
 #include "common/http/client.hpp"
 #include "sim/common/http_server.hpp"
+#include "tests/support/run_bounded.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -24,22 +24,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
-// Runs `body` on `io` and stops the loop when it finishes. Returns false if it did not finish within
-// `bound` (the watchdog), so that a hung exchange fails the test instead of hanging ctest. A server
-// coroutine still stalling in the background does not keep the loop alive: the loop is stopped.
-template <class Awaitable>
-[[nodiscard]] bool run_bounded(asio::io_context& io, Awaitable body, std::chrono::milliseconds bound = 10s) {
-  bool done = false;
-  std::exception_ptr failure;
-  asio::co_spawn(io, std::move(body), [&](std::exception_ptr e) {
-    done = true;
-    failure = e;
-    io.stop();
-  });
-  io.run_for(bound);
-  if (failure) std::rethrow_exception(failure);
-  return done;
-}
+using sf::test::run_bounded;
 
 inline asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor, d);

@@ -1,5 +1,6 @@
 // TLS tests of http::client: a CA and server certificates made with `openssl` in a temp dir, verification on.
 #include "tests/http/client_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
@@ -19,8 +20,6 @@ namespace beast = boost::beast;
 class test_pki {
  public:
   test_pki() {
-    dir_ = fs::temp_directory_path() / ("sf-http-tls-" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
     write("ca.cnf",
           "[req]\ndistinguished_name = dn\nx509_extensions = v3_ca\nprompt = no\n"
           "[dn]\nCN = scaleft-forwarder test CA\n"
@@ -30,11 +29,6 @@ class test_pki {
         run("openssl req -x509 -config ca.cnf -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
             "-keyout ca.key -out ca.pem -days 2");
   }
-  ~test_pki() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   bool ok() const { return ok_; }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
@@ -57,7 +51,8 @@ class test_pki {
     return std::system(full.c_str()) == 0;
   }
 
-  fs::path dir_;
+  sf::test::temp_dir tmp_{"sf-http-tls"};
+  fs::path dir_ = tmp_.path();
   bool ok_ = false;
 };
 

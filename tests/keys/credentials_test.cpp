@@ -1,6 +1,7 @@
 // Unit tests of credentials.json (round trip, refusals, 0600, atomic save failures) and key API parsing.
 #include "daemon/keys/credentials_store.hpp"
 #include "daemon/keys/key_api.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -59,16 +60,9 @@ TEST(Credentials, EditedFilesAreRefusedWithAReason) {
 
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("sf-keys-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    ::unsetenv("SF_TEST_FAIL_WRITES");
-    std::filesystem::remove_all(dir_);
-  }
-  std::filesystem::path dir_;
+  void TearDown() override { ::unsetenv("SF_TEST_FAIL_WRITES"); }
+  sf::test::temp_dir tmp_{"sf-keys"};
+  std::filesystem::path dir_ = tmp_.path();
 };
 
 TEST_F(StoreTest, MissingFileThenSavedWithMode0600) {

@@ -2,10 +2,10 @@
 // signals, timeout, a missing program, no inherited descriptors.
 #include "daemon/keys/hook_process.hpp"
 #include "daemon/keys/on_rotate.hpp"
+#include "tests/support/run_bounded.hpp"
+#include "tests/support/temp_dir.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -68,20 +68,12 @@ TEST(ChildResult, DescriptionsSayWhatHappened) {
 
 class HookProcess : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sf-hook-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   child_result run(const std::vector<std::string>& argv, std::string_view input, milliseconds timeout,
                    std::vector<std::string> env = {"PATH=/usr/bin:/bin"}) {
     boost::asio::io_context io;
     hook_process p(io.get_executor());
-    auto f = boost::asio::co_spawn(io, p.run(argv, env, input, timeout), boost::asio::use_future);
-    io.run();
-    return f.get();
+    // The program's own timeout ends it; the watchdog is for a hang in the runner itself.
+    return sf::test::run(io, p.run(argv, env, input, timeout), timeout + std::chrono::seconds(10));
   }
   std::string slurp(const std::string& name) {
     std::ifstream in(dir_ / name);
@@ -89,7 +81,8 @@ class HookProcess : public ::testing::Test {
     s << in.rdbuf();
     return s.str();
   }
-  std::filesystem::path dir_;
+  sf::test::temp_dir tmp_{"sf-hook-test"};
+  std::filesystem::path dir_ = tmp_.path();
 };
 
 TEST_F(HookProcess, TheInputArrivesOnStdinAndNothingElseIsInherited) {

@@ -4,6 +4,7 @@
 #include "daemon/ops/state_view.hpp"
 #include "daemon/ops/systemd_notify.hpp"
 #include "daemon/ops/telemetry.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -273,8 +274,8 @@ TEST(Endpoint, ABusyPortIsAStartUpError) {
 }
 
 TEST(StateView, ReadsWithoutTouchingAndCountsDeadLetters) {
-  const auto dir = std::filesystem::temp_directory_path() / ("sf-ops-test-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  const sf::test::temp_dir tmp("sf-ops-test");
+  const std::filesystem::path dir = tmp.path();
   std::filesystem::create_directories(dir / "dead-letter");
   EXPECT_FALSE(read_checkpoint(dir).present);
   EXPECT_TRUE(read_checkpoint(dir).error.empty());
@@ -307,7 +308,6 @@ TEST(StateView, ReadsWithoutTouchingAndCountsDeadLetters) {
   std::ofstream(dir / "checkpoint.json") << "{not json";
   EXPECT_FALSE(read_checkpoint(dir).present);
   EXPECT_THAT(read_checkpoint(dir).error, HasSubstr("is not a checkpoint"));
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

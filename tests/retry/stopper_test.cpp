@@ -1,5 +1,6 @@
 // Tests of the stopper: sleeps end early on stop, and stop callbacks run exactly once.
 #include "daemon/runtime/stopper.hpp"
+#include "tests/support/run_bounded.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,18 +18,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
-// Runs `body` on `io` with a watchdog: the test fails, rather than hangs, if it does not finish in `bound`.
-template <class Awaitable>
-bool run_bounded(asio::io_context& io, Awaitable body, std::chrono::milliseconds bound = 5s) {
-  bool done = false;
-  asio::co_spawn(io, std::move(body), [&](std::exception_ptr e) {
-    done = true;
-    io.stop();
-    if (e) std::rethrow_exception(e);
-  });
-  io.run_for(bound);
-  return done;
-}
+using sf::test::run_bounded;
 
 // Requests a stop after `d`, from another coroutine on the same executor.
 asio::awaitable<void> stop_after(stopper& s, clock_type::duration d) {

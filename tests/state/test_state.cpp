@@ -3,6 +3,7 @@
 #include "common/files/atomic_file.hpp"
 #include "daemon/state/checkpoint.hpp"
 #include "daemon/state/state_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -32,23 +33,7 @@ using ::testing::HasSubstr;
 
 namespace {
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::string t = (fs::temp_directory_path() / "sf-state-test.XXXXXX").string();
-    if (::mkdtemp(t.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = t;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, ec);
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using sf::test::temp_dir;
 
 mode_t mode_of(const fs::path& p) {
   struct stat st {};

@@ -1,0 +1,149 @@
+// The forwarder in process: the scripted ScaleFT fake as its source, fake sinks as its sinks. Pages arrive
+// in order in every sink, the checkpoint never passes an event a sink has not stored, a stop finishes the
+// batch in hand.
+#include "daemon/forwarder/forwarder.hpp"
+#include "daemon/state/checkpoint.hpp"
+#include "tests/support/fake_sink.hpp"
+#include "tests/support/run_bounded.hpp"
+#include "tests/support/scripted_scaleft.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <functional>
+
+namespace sf::forwarder {
+namespace {
+
+using test::fake_sink;
+using test::scaleft_call;
+using test::scripted_scaleft;
+using ::testing::ElementsAre;
+using ids = std::vector<std::string>;
+
+// The whole setup: fake source, state dir, two fake sinks. The forwarder is built by start() so that a test
+// can script the fake and tell the sinks what to do first.
+struct forwarder_rig {
+  forwarder_rig() {
+    cfg.source.url = fake.url();
+    cfg.source.team = fake.team();
+    cfg.source.key_id = "key-1";
+    cfg.source.key_secret.value = "secret-1";
+    cfg.source.page_size = 3;
+    cfg.source.poll_interval = std::chrono::milliseconds(50);
+    cfg.state_dir = state.path().string();
+    cfg.retry.initial_backoff = std::chrono::milliseconds(10);
+    cfg.retry.max_backoff = std::chrono::milliseconds(50);
+  }
+  forwarder& start(bool once) {
+    std::vector<std::unique_ptr<sinks::sink>> sinks;
+    for (const char* name : {"a", "b"}) {
+      auto s = std::make_unique<fake_sink>(io.get_executor(), name);
+      sink.push_back(s.get());
+      sinks.push_back(std::move(s));
+    }
+    fwd = std::make_unique<forwarder>(io, cfg, run_options{once, nullptr}, std::move(sinks));
+    return *fwd;
+  }
+  state::checkpoint checkpoint() const {
+    auto loaded = state::load_checkpoint(state.path());
+    EXPECT_NE(loaded.what, state::loaded_checkpoint::kind::corrupt) << loaded.message;
+    return loaded.value;
+  }
+  // The rule that matters: every event up to the checkpoint is in every sink.
+  void expect_checkpoint_behind_every_sink() const {
+    const auto cp = checkpoint();
+    for (const fake_sink* s : sink) {
+      const ids stored = s->stored_ids();
+      EXPECT_LE(cp.events_total, stored.size()) << s->name();
+      if (!cp.event_id.empty()) {
+        EXPECT_NE(std::find(stored.begin(), stored.end(), cp.event_id), stored.end())
+            << "checkpoint " << cp.event_id << " passes what sink " << s->name() << " stored";
+      }
+    }
+  }
+
+  boost::asio::io_context io;
+  scripted_scaleft fake{io};
+  test::temp_dir state{"sf-forwarder"};
+  config::forwarder_config cfg;
+  std::vector<fake_sink*> sink;  // owned by the forwarder
+  std::unique_ptr<forwarder> fwd;
+};
+
+TEST(ForwarderComponent, PagesArriveInOrderInEverySinkAndTheCheckpointFollows) {
+  forwarder_rig rig;
+  rig.fake
+      .then(scaleft_call::audits,
+            scripted_scaleft::page(scripted_scaleft::events(0, 3),
+                                   rig.fake.team_path("/auditsV2?count=3&offset=evt-2")))
+      .then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(3, 2)))  // short, no link
+      .then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(5, 1)));
+  auto& fwd = rig.start(true);
+  const run_totals totals = test::run(rig.io, fwd.run());
+  EXPECT_EQ(totals.events, 6u);
+  for (const fake_sink* s : rig.sink) {
+    EXPECT_THAT(s->batches(),
+                ElementsAre(ids{"evt-0", "evt-1", "evt-2"}, ids{"evt-3", "evt-4"}, ids{"evt-5"}))
+        << s->name();
+  }
+  // A short page is not the end: the next request goes on from its last id; only the empty page ends it.
+  std::vector<std::string> targets;
+  for (const auto& r : rig.fake.requests(scaleft_call::audits)) targets.push_back(r.target);
+  EXPECT_THAT(targets,
+              ElementsAre("/v1/teams/acme/auditsV2?count=3", "/v1/teams/acme/auditsV2?count=3&offset=evt-2",
+                          "/v1/teams/acme/auditsV2?count=3&offset=evt-4",
+                          "/v1/teams/acme/auditsV2?count=3&offset=evt-5"));
+  const auto cp = rig.checkpoint();
+  EXPECT_EQ(cp.event_id, "evt-5");
+  EXPECT_EQ(cp.events_total, 6u);
+}
+
+TEST(ForwarderComponent, ASinkThatFailsHoldsTheCheckpointBehindWhatItStored) {
+  forwarder_rig rig;
+  rig.fake.then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(0, 3)))
+      .then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(3, 3)))
+      .then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(6, 3)));
+  auto& fwd = rig.start(true);
+  rig.sink[1]->fail_after(1);  // b stores the first page, then every delivery fails
+  EXPECT_THROW(test::run(rig.io, fwd.run()), std::runtime_error);
+  EXPECT_THAT(rig.sink[1]->stored_ids(), ElementsAre("evt-0", "evt-1", "evt-2"));
+  EXPECT_GE(rig.sink[1]->failures(), 1u);
+  rig.expect_checkpoint_behind_every_sink();
+  const auto cp = rig.checkpoint();
+  EXPECT_TRUE(cp.event_id.empty() || cp.event_id == "evt-2") << cp.event_id;
+}
+
+TEST(ForwarderComponent, AStopFinishesTheBatchInHandAndCommitsIt) {
+  forwarder_rig rig;
+  for (int page = 0; page < 5; ++page)
+    rig.fake.then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(page * 3, 3)));
+  auto& fwd = rig.start(false);
+  rig.sink[0]->hang();
+  // Once sink a holds a batch: stop, then let that batch finish a little later.
+  boost::asio::steady_timer poll(rig.io);
+  std::function<void()> watch = [&] {
+    poll.expires_after(std::chrono::milliseconds(5));
+    poll.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      if (rig.sink[0]->waiting() == 0) return watch();
+      fwd.request_stop();
+      poll.expires_after(std::chrono::milliseconds(100));
+      poll.async_wait([&](boost::system::error_code) { rig.sink[0]->release(); });
+    });
+  };
+  watch();
+  const run_totals totals = test::run(rig.io, fwd.run());
+  EXPECT_THAT(rig.sink[0]->batches(), ElementsAre(ids{"evt-0", "evt-1", "evt-2"}));  // nothing after the stop
+  EXPECT_EQ(totals.events, 3u);
+  const auto cp = rig.checkpoint();
+  EXPECT_EQ(cp.event_id, "evt-2");
+  rig.expect_checkpoint_behind_every_sink();
+}
+
+}  // namespace
+}  // namespace sf::forwarder
