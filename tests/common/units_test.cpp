@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-namespace sf::config {
+namespace sf::units {
 namespace {
 
 using namespace std::chrono_literals;
@@ -78,4 +78,4 @@ TEST(FormatSize, PicksTheLargestExactUnitAndRoundTrips) {
 }
 
 }  // namespace
-}  // namespace sf::config
+}  // namespace sf::units
