@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-namespace sf::config {
+namespace sf::time {
 namespace {
 
 constexpr std::int64_t now_s = 1'700'000'000;  // Tue, 14 Nov 2023 22:13:20 GMT
@@ -59,4 +59,4 @@ TEST(HttpDate, RejectsBadInput) {
 }
 
 }  // namespace
-}  // namespace sf::config
+}  // namespace sf::time

@@ -6,7 +6,7 @@
 #include <ctime>
 #include <random>
 
-namespace sf::config {
+namespace sf::time {
 namespace {
 
 constexpr std::int64_t s = 1'000'000'000;
@@ -112,4 +112,4 @@ TEST(Rfc3339, AgreesWithTimegmAndRoundTripsOnRandomInstants) {
 }
 
 }  // namespace
-}  // namespace sf::config
+}  // namespace sf::time
