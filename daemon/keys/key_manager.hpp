@@ -8,7 +8,6 @@
 #include "daemon/keys/key_api.hpp"
 #include "daemon/keys/rotation_policy.hpp"
 #include "common/retry/backoff.hpp"
-#include "daemon/runtime/stopper.hpp"
 #include "daemon/source/scaleft_api.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -30,16 +29,18 @@ struct rotation_result {
 class key_manager {
  public:
   // `forward_api` is the forwarder's own API client: the manager switches its key. Key management uses a
-  // separate HTTP connection, so it never waits behind (or interleaves with) a page download.
+  // separate HTTP connection, so it never waits behind (or interleaves with) a page download, and the same
+  // rate budget as `forward_api` (its limiter). A stop (cancellation of the awaiting task) ends a key call or
+  // on_rotate program in progress; what the rotation wrote to disk lets the next start finish it.
   key_manager(boost::asio::any_io_executor ex, const config::forwarder_config& cfg,
-              source::scaleft_api& forward_api, runtime::stopper& stop);
+              source::scaleft_api& forward_api);
 
   // Chooses the key to use before anything else is sent: a pending key a crash left (the rotation is
   // finished), else the stored key, else the configured one. Throws std::runtime_error (a start-up failure)
   // when credentials.json exists but cannot be read or parsed.
   boost::asio::awaitable<void> start();
 
-  // While not stopped (only when rotation is enabled): checks the key list, rotates when due, deletes the
+  // Until a stop (only when rotation is enabled): checks the key list, rotates when due, deletes the
   // previous key, warns while rotation is impossible. Never throws.
   boost::asio::awaitable<void> run();
 
@@ -73,7 +74,6 @@ class key_manager {
 
   config::forwarder_config cfg_;
   source::scaleft_api& forward_api_;
-  runtime::stopper& stop_;
   http::client client_;
   source::scaleft_api admin_;
   key_api keys_;
