@@ -1,27 +1,8 @@
 // A task's sleeps and the group's stop: a stop ends every sleep early, later sleeps return at once.
-#include "daemon/runtime/cancellation.hpp"
-#include "daemon/runtime/task_group.hpp"
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
-#include <gtest/gtest.h>
-
-#include <optional>
+#include "tests/runtime/group_fixture.hpp"
 
 namespace sf::runtime::test {
 namespace {
-
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
-using clock_type = std::chrono::steady_clock;
-
-// Runs the io_context until the group is empty, at most `bound` (a watchdog: a hang fails, never blocks).
-bool run_group(asio::io_context& io, task_group& g, clock_type::duration bound = 5s) {
-  const auto until = clock_type::now() + bound;
-  while (g.running() > 0 && clock_type::now() < until) io.run_for(20ms);
-  return g.running() == 0;
-}
 
 struct sleep_record {
   std::optional<bool> result;
@@ -34,58 +15,34 @@ asio::awaitable<void> sleeper(sleep_record& r, clock_type::duration d) {
   r.took = clock_type::now() - t0;
 }
 
-void stop_later(asio::steady_timer& t, task_group& g, clock_type::duration d) {
-  t.expires_after(d);
-  t.async_wait([&g](const boost::system::error_code& ec) {
-    if (!ec) g.stop();
-  });
-}
-
-TEST(TaskSleep, CompletesWhenNotStopped) {
-  asio::io_context io;
-  task_group g(io.get_executor(), 5s);
+TEST_F(Group, ASleepCompletesWhenNotStopped) {
   sleep_record r;
-  g.spawn("sleeper", sleeper(r, 50ms));
-  ASSERT_TRUE(run_group(io, g));
+  group().spawn("sleeper", sleeper(r, 50ms));
+  drain();
   EXPECT_EQ(r.result, true);
   EXPECT_GE(r.took, 50ms);
-  EXPECT_FALSE(g.stopping());
+  EXPECT_FALSE(group_->stopping());
 }
 
-TEST(TaskSleep, AStopEndsASleepEarlyAndReturnsFalse) {
-  asio::io_context io;
-  task_group g(io.get_executor(), 5s);
-  sleep_record r;
-  g.spawn("sleeper", sleeper(r, 60s));
-  asio::steady_timer t(io);
-  stop_later(t, g, 30ms);
-  ASSERT_TRUE(run_group(io, g));
-  EXPECT_EQ(r.result, false);
-  EXPECT_LT(r.took, 2s);
-  EXPECT_TRUE(g.stopping());
-}
-
-TEST(TaskSleep, AStopEndsEverySleeper) {
-  asio::io_context io;
-  task_group g(io.get_executor(), 5s);
+TEST_F(Group, AStopEndsEverySleepEarly) {
   sleep_record r[3];
+  auto& g = group();
   for (auto& one : r) g.spawn("sleeper", sleeper(one, 60s));
-  asio::steady_timer t(io);
-  stop_later(t, g, 20ms);
-  ASSERT_TRUE(run_group(io, g));
+  stop_in(30ms);
+  drain();
   for (auto& one : r) {
     EXPECT_EQ(one.result, false);
     EXPECT_LT(one.took, 2s);
   }
+  EXPECT_TRUE(group_->stopping());
 }
 
-TEST(TaskSleep, ASleepAfterAStopReturnsAtOnce) {
-  asio::io_context io;
-  task_group g(io.get_executor(), 5s);
-  g.stop();
+// Also how a task spawned after the stop hears it: its first sleep returns at once.
+TEST_F(Group, ASleepAfterAStopReturnsAtOnce) {
+  group().stop();
   sleep_record r;
-  g.spawn("late sleeper", sleeper(r, 60s));
-  ASSERT_TRUE(run_group(io, g));
+  group_->spawn("late sleeper", sleeper(r, 60s));
+  drain();
   EXPECT_EQ(r.result, false);
   EXPECT_LT(r.took, 1s);
 }
@@ -97,19 +54,17 @@ asio::awaitable<void> sleep_stop_sleep(task_group& g, std::optional<bool>& first
   second = co_await sleep(60s);
 }
 
-TEST(TaskSleep, ACompletedSleepIsNotTouchedByALaterStop) {
-  asio::io_context io;
-  task_group g(io.get_executor(), 5s);
+TEST_F(Group, ACompletedSleepIsNotTouchedByALaterStop) {
   std::optional<bool> first, second;
+  auto& g = group();
   g.spawn("sleeper", sleep_stop_sleep(g, first, second));
-  ASSERT_TRUE(run_group(io, g));
+  drain();
   EXPECT_EQ(first, true);
   EXPECT_EQ(second, false);
 }
 
-TEST(TaskSleep, OnStopRunsOnceAndMayStopAgain) {
-  asio::io_context io;
-  task_group g(io.get_executor(), 5s);
+TEST_F(Group, OnStopRunsOnceAndMayStopAgain) {
+  auto& g = group();
   int calls = 0;
   g.on_stop = [&] {
     ++calls;
