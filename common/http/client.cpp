@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -53,11 +54,17 @@ struct client::impl {
 
   beast::tcp_stream& lowest() { return tls_stream ? beast::get_lowest_layer(*tls_stream) : *plain_stream; }
 
-  asio::awaitable<exchange_result> connect() {
+  using time_point = std::chrono::steady_clock::time_point;
+
+  static std::chrono::milliseconds left(time_point deadline) {
+    const auto d = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    return std::max(d, std::chrono::milliseconds(1));
+  }
+
+  asio::awaitable<exchange_result> connect(time_point deadline) {
     exchange_result r;
-    // The lookup counts against the exchange's timeout like every other step, and cancel() ends it.
-    const auto started = std::chrono::steady_clock::now();
-    resolve_result resolved = co_await resolver.resolve(origin.host, origin.port, options.timeout);
+    // The lookup counts against the exchange's deadline like every other step; cancellation ends it.
+    resolve_result resolved = co_await resolver.resolve(origin.host, origin.port, left(deadline));
     if (resolved.ec) {
       r.ec = resolved.ec;
       r.error = "cannot resolve " + origin.host + ": " +
@@ -65,13 +72,10 @@ struct client::impl {
       co_return r;
     }
     beast::tcp_stream stream(executor);
-    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    stream.expires_after(std::max(options.timeout - spent, std::chrono::milliseconds(1)));
-    // Reachable from cancel() while connecting: a peer that never answers the SYN must not hold a stop.
-    connecting = &stream;
+    // The stream's timer runs to the exchange's deadline through connect, TLS, write and read.
+    stream.expires_at(deadline);
+    // The connect carries the caller's cancellation slot: a peer that never answers the SYN holds no stop.
     auto [cec, ep] = co_await stream.async_connect(resolved.found, tuple_awaitable);
-    connecting = nullptr;
-    if (cancelled && !cec) cec = asio::error::operation_aborted;
     if (cec) {
       r.ec = cec;
       r.error = "cannot connect to " + origin.origin() + ": " + cec.message();
@@ -136,6 +140,13 @@ struct client::impl {
     co_return r;
   }
 
+  static exchange_result aborted() {
+    exchange_result r;
+    r.ec = asio::error::operation_aborted;
+    r.error = "the exchange was cancelled";
+    return r;
+  }
+
   asio::awaitable<exchange_result> send(request req) {
     req.version(11);
     req.set(bhttp::field::host, origin.port == (origin.tls() ? "443" : "80") ? origin.host
@@ -143,16 +154,23 @@ struct client::impl {
     if (req.find(bhttp::field::user_agent) == req.end()) req.set(bhttp::field::user_agent, options.user_agent);
     req.keep_alive(true);
     req.prepare_payload();
+    const time_point deadline = std::chrono::steady_clock::now() + options.timeout;
     for (int attempt = 0;; ++attempt) {
+      // A stop recorded before this step began reached no pending operation: it ends the exchange here.
+      // (Read in place, not through a nested coroutine: a caller that throws when cancelled would throw there.)
+      if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+        close();
+        co_return aborted();
+      }
       const bool reused = connected;
       if (!connected) {
-        auto c = co_await connect();
+        auto c = co_await connect(deadline);
         if (!c.ok()) {
           close();
           co_return c;
         }
       }
-      lowest().expires_after(options.timeout);
+      lowest().expires_at(deadline);
       bool got_bytes = false;
       // Not a ?: with a co_await in each branch: GCC 12 destroys the result of such an expression twice.
       exchange_result r;
@@ -167,8 +185,10 @@ struct client::impl {
       const bool stale = r.ec == bhttp::error::end_of_stream || r.ec == asio::error::eof ||
                          r.ec == asio::error::connection_reset || r.ec == asio::error::broken_pipe ||
                          r.ec == asio::ssl::error::stream_truncated;
-      if (reused && attempt == 0 && !got_bytes && stale && !cancelled) continue;
-      if (cancelled) r.ec = asio::error::operation_aborted;
+      const bool stopped =
+          (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+      if (reused && attempt == 0 && !got_bytes && stale && !stopped) continue;
+      if (stopped) r.ec = asio::error::operation_aborted;
       co_return r;
     }
   }
@@ -178,12 +198,10 @@ struct client::impl {
   client_options options;
   std::optional<asio::ssl::context> tls_context;
   deadline_resolver resolver;
-  beast::tcp_stream* connecting = nullptr;  // the stream being connected, if any
   std::optional<beast::tcp_stream> plain_stream;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream;
   beast::flat_buffer buffer;
   bool connected = false;
-  bool cancelled = false;
   std::uint64_t connections = 0;
 };
 
@@ -193,21 +211,8 @@ client::client(asio::any_io_executor ex, url origin, client_options opts)
 client::~client() { impl_->close(); }
 
 asio::awaitable<exchange_result> client::send(request req) {
-  auto keep = impl_;  // the exchange may outlive a cancel() from elsewhere
-  keep->cancelled = false;
+  auto keep = impl_;  // the exchange may outlive the client when its owner is torn down mid-stop
   co_return co_await keep->send(std::move(req));
-}
-
-void client::cancel() {
-  // Close the socket but keep the stream objects: an exchange in progress still refers to them and will
-  // complete with operation_aborted, then tear them down itself.
-  impl_->cancelled = true;
-  impl_->resolver.cancel();
-  boost::system::error_code ec;
-  if (impl_->connecting) impl_->connecting->socket().close(ec);
-  if (impl_->tls_stream) beast::get_lowest_layer(*impl_->tls_stream).socket().close(ec);
-  if (impl_->plain_stream) impl_->plain_stream->socket().close(ec);
-  impl_->connected = false;
 }
 
 const url& client::origin() const { return impl_->origin; }

@@ -21,7 +21,7 @@ using response = bhttp::response<bhttp::string_body>;
 
 struct client_options {
   std::string ca_file;  // a PEM file of extra trust anchors; TLS is always verified
-  std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // the whole exchange: connect to last byte
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // the whole exchange: lookup to last byte
   std::uint64_t max_response_bytes = 256ull * 1024 * 1024;
   std::string user_agent = "scaleft-forwarder/" SF_VERSION;
   blocking_resolve_fn resolve;  // empty: getaddrinfo (tests stall it); bounded by `timeout` either way
@@ -44,11 +44,11 @@ class client {
 
   // Sends `req` (Host, User-Agent and keep-alive are filled in) and reads the whole response. A request that
   // fails on a reused keep-alive connection before any response byte arrives is sent once more on a fresh
-  // connection, since the server may have closed the idle connection in between.
+  // connection, since the server may have closed the idle connection in between. One deadline
+  // (`timeout`) covers the whole exchange: lookup, connect, TLS, write, read, and that one retry.
+  // Cancellation of the awaiting coroutine (terminal, or any when it was recorded before the exchange began)
+  // ends it at whatever step it is, with operation_aborted; it is never retried.
   boost::asio::awaitable<exchange_result> send(request req);
-
-  // Aborts the exchange in progress, if any; it completes with operation_aborted.
-  void cancel();
 
   const url& origin() const;
   std::uint64_t connections_opened() const;

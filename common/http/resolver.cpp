@@ -1,10 +1,11 @@
-// Lookups on detached threads reporting through an eventfd, awaited with a deadline and a cancel.
+// Lookups on detached threads reporting through an eventfd, awaited with a deadline and cancellation.
 #include "common/http/resolver.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <netdb.h>
@@ -59,31 +60,27 @@ struct shared_lookup {
   }
 };
 
-}  // namespace
-
-struct deadline_resolver::waiting {
+// What the waiting coroutine and its deadline timer share.
+struct waiting {
   explicit waiting(asio::any_io_executor ex) : wake(ex), timer(ex) {}
   asio::posix::stream_descriptor wake;  // a dup of the eventfd
   asio::steady_timer timer;
-  bool cancelled = false;
+  bool timed_out = false;
 };
+
+}  // namespace
 
 deadline_resolver::deadline_resolver(asio::any_io_executor ex, blocking_resolve_fn fn)
     : executor_(std::move(ex)), fn_(fn ? std::move(fn) : blocking_resolve_fn(system_resolve)) {}
 
-deadline_resolver::~deadline_resolver() { cancel(); }
-
-void deadline_resolver::cancel() {
-  if (!current_) return;
-  current_->cancelled = true;
-  boost::system::error_code ec;
-  current_->wake.cancel(ec);
-  current_->timer.cancel();
-}
-
 asio::awaitable<resolve_result> deadline_resolver::resolve(std::string host, std::string port,
                                                            std::chrono::milliseconds deadline) {
   resolve_result r;
+  // Cancelled before it began (the slot fired while nothing was pending): no lookup.
+  if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+    r.ec = asio::error::operation_aborted;
+    co_return r;
+  }
   boost::system::error_code aec;
   const auto address = asio::ip::make_address(host, aec);
   if (!aec) {
@@ -109,7 +106,6 @@ asio::awaitable<resolve_result> deadline_resolver::resolve(std::string host, std
     co_return r;
   }
   w->wake.assign(mine);
-  current_ = w;
   std::thread([shared, fn = fn_, host, port] {
     boost::system::error_code ec;
     endpoints found = fn(host, port, ec);
@@ -125,19 +121,21 @@ asio::awaitable<resolve_result> deadline_resolver::resolve(std::string host, std
   w->timer.expires_after(deadline);
   w->timer.async_wait([w](const boost::system::error_code& ec) {
     boost::system::error_code ignored;
-    if (!ec) w->wake.cancel(ignored);
+    if (ec) return;
+    w->timed_out = true;
+    w->wake.cancel(ignored);
   });
   std::uint64_t value = 0;
+  // The read carries the caller's cancellation slot: a stop ends the wait at once.
   auto [rec, n] = co_await w->wake.async_read_some(asio::buffer(&value, sizeof value),
                                                    asio::as_tuple(asio::use_awaitable));
   w->timer.cancel();
-  if (current_ == w) current_.reset();
   if (!rec && n == sizeof value) {
     std::lock_guard lock(shared->m);
     r.ec = shared->ec;
     r.found = std::move(shared->found);
   } else {
-    r.ec = w->cancelled ? asio::error::operation_aborted : asio::error::timed_out;
+    r.ec = w->timed_out ? asio::error::timed_out : asio::error::operation_aborted;
   }
   co_return r;
 }

@@ -3,14 +3,8 @@
 #include "daemon/backfill/backfill.hpp"
 
 #include "common/time/rfc3339.hpp"
-#include "common/http/client.hpp"
-#include "daemon/keys/credentials_store.hpp"
 #include "common/log/logger.hpp"
-#include "daemon/runtime/stopper.hpp"
-#include "daemon/source/audit_reader.hpp"
-#include "daemon/source/rate_limiter.hpp"
-#include "daemon/source/scaleft_api.hpp"
-#include "daemon/source/source_client.hpp"
+#include "daemon/runtime/cancellation.hpp"
 #include "daemon/state/state_dir.hpp"
 
 #include <algorithm>
@@ -36,33 +30,15 @@ std::int64_t ts_of(const audit::event_batch& b, std::size_t i) {
 }  // namespace
 
 struct job::impl {
-  impl(asio::io_context& io, const config::forwarder_config& c, job_options o,
+  impl(asio::any_io_executor ex, const config::forwarder_config& c, job_options o, source::scaleft_source& src,
        std::vector<std::unique_ptr<sinks::sink>> s)
       : cfg(c),
         opts(std::move(o)),
         sinks(std::move(s)),
-        executor(io.get_executor()),
-        stop(executor),
-        client(executor, source::source_url(cfg.source), source::source_client_options(cfg.source)),
-        api(client, cfg.source.team, source::api_key{cfg.source.key_id, cfg.source.key_secret.value}),
-        limiter(cfg.source.rate_limit_headroom),
-        reader(api, limiter, stop, cfg.source, cfg.retry) {
+        executor(ex),
+        limiter(src.limiter()),
+        reader(src.reader()) {
     if (sinks.empty()) throw std::runtime_error("no sinks to backfill into");
-    api.on_response = [this](const http::response& res) { limiter.observe(res); };
-    // A running daemon may rotate the key (and delete the one we started with) during a long backfill: on a
-    // 401 the key on record in credentials.json is read again. The backfill itself never rotates.
-    if (cfg.key_rotation.enabled) {
-      api.reload_key = [dir = cfg.state_dir]() -> std::optional<source::api_key> {
-        auto creds = keys::credentials_store(dir).load();
-        if (creds.what != keys::loaded_credentials::kind::loaded || !creds.value.current) {
-          if (creds.what == keys::loaded_credentials::kind::invalid)
-            log::warn("cannot read the key on record", {{"error", creds.message}});
-          return std::nullopt;
-        }
-        return source::api_key{creds.value.current->id, creds.value.current->secret};
-      };
-    }
-    stop.on_stop([this] { client.cancel(); });
     auto made = state::make_directories(opts.progress_file.parent_path(), state::state_dir_mode);
     if (!made.ok()) throw std::runtime_error(made.error().message);
   }
@@ -138,7 +114,7 @@ struct job::impl {
           "requests an hour by default) with the daemon",
           {{"wait_ms", ms.count()}, {"remaining", limiter.remaining().value_or(-1)}});
       report(phase::waiting_rate_limit, ms);
-      if (!co_await stop.sleep(wait)) co_return std::nullopt;
+      if (!co_await runtime::sleep(wait)) co_return std::nullopt;
     }
     auto page = co_await reader.fetch(std::move(target));
     co_return page;
@@ -148,7 +124,8 @@ struct job::impl {
   asio::awaitable<void> deliver(const audit::event_batch& batch) {
     if (batch.empty()) co_return;
     for (std::size_t s = 0; s < sinks.size(); ++s) {
-      auto r = co_await sinks[s]->deliver(batch);
+      // A stop lets the delivery finish (its progress is saved); only terminal cancellation cuts it short.
+      sinks::delivery_report r = co_await runtime::finish_on_stop(sinks[s]->deliver(batch));
       auto& t = progress.per_sink[s];
       t.stored += r.stored;
       t.duplicates += r.duplicates;
@@ -278,7 +255,7 @@ struct job::impl {
       if (!f.batch.empty()) progress.cursor = std::string(f.batch.id(f.batch.size() - 1));
       save();
       report(phase::shipping);
-      if (stop.stopping()) co_return false;
+      if (co_await runtime::stop_requested()) co_return false;
     }
     progress.done = true;
     co_return true;
@@ -287,7 +264,7 @@ struct job::impl {
   // Oldest-first from progress.cursor to the window's end. Returns false when stopped.
   asio::awaitable<bool> walk(std::optional<fetched_page> first_page) {
     for (;;) {
-      if (stop.stopping()) co_return false;
+      if (co_await runtime::stop_requested()) co_return false;
       std::optional<fetched_page> page;
       if (first_page) {
         page = std::move(first_page);
@@ -355,11 +332,8 @@ struct job::impl {
   job_options opts;
   std::vector<std::unique_ptr<sinks::sink>> sinks;
   asio::any_io_executor executor;
-  runtime::stopper stop;
-  http::client client;
-  source::scaleft_api api;
-  source::rate_limiter limiter;
-  source::audit_reader reader;
+  source::rate_limiter& limiter;  // the source's: the display says when the job waits for it
+  source::audit_reader& reader;
   std::function<void(const job_view&)> on_progress;
   progress_state progress;
   std::uint64_t base_requests = 0;
@@ -369,9 +343,9 @@ struct job::impl {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
-job::job(asio::io_context& io, const config::forwarder_config& cfg, job_options opts,
-         std::vector<std::unique_ptr<sinks::sink>> sinks)
-    : impl_(std::make_unique<impl>(io, cfg, std::move(opts), std::move(sinks))) {}
+job::job(asio::any_io_executor ex, const config::forwarder_config& cfg, job_options opts,
+         source::scaleft_source& source, std::vector<std::unique_ptr<sinks::sink>> sinks)
+    : impl_(std::make_unique<impl>(ex, cfg, std::move(opts), source, std::move(sinks))) {}
 
 job::~job() = default;
 
@@ -379,10 +353,6 @@ asio::awaitable<job_result> job::run() {
   impl_->on_progress = on_progress;
   auto r = co_await impl_->run();
   co_return r;
-}
-
-void job::request_stop() {
-  impl_->stop.request_stop();
 }
 
 }  // namespace sf::backfill

@@ -4,10 +4,11 @@
 #include "config/config.hpp"
 #include "daemon/backfill/progress_file.hpp"
 #include "daemon/backfill/window.hpp"
+#include "daemon/source/scaleft_source.hpp"
 #include "sinks/sink.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -49,18 +50,19 @@ struct job_result {
 
 class job {
  public:
-  // Throws std::runtime_error for start-up problems (source URL, progress directory).
-  job(boost::asio::io_context& io, const config::forwarder_config& cfg, job_options opts,
-      std::vector<std::unique_ptr<sinks::sink>> sinks);
+  // Reads through `source` (which outlives the job). Throws std::runtime_error for start-up problems
+  // (progress directory, no sinks).
+  job(boost::asio::any_io_executor ex, const config::forwarder_config& cfg, job_options opts,
+      source::scaleft_source& source, std::vector<std::unique_ptr<sinks::sink>> sinks);
   ~job();
 
   // Called after every page and whenever the phase changes.
   std::function<void(const job_view&)> on_progress;
 
+  // Run it as a task of a task_group: a stop (total cancellation) ends the page request in progress, lets
+  // the batch being delivered finish, saves progress and returns `stopped`; terminal cancellation abandons
+  // the delivery in hand too (it throws operation_aborted; the progress file stays behind it).
   boost::asio::awaitable<job_result> run();
-
-  // Finishes the batch being delivered, saves progress and returns `stopped`.
-  void request_stop();
 
  private:
   struct impl;

@@ -3,8 +3,9 @@
 #include "daemon/backfill/backfill.hpp"
 #include "daemon/backfill/report.hpp"
 #include "daemon/commands/command.hpp"
-#include "daemon/keys/credentials_store.hpp"
 #include "common/log/logger.hpp"
+#include "daemon/runtime/task_group.hpp"
+#include "daemon/source/scaleft_source.hpp"
 #include "daemon/state/state_dir.hpp"
 #include "sinks/factory.hpp"
 
@@ -12,7 +13,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <unistd.h>
 
@@ -45,6 +45,11 @@ std::vector<config::sink_config> chosen_sinks(const config::forwarder_config& cf
   for (const auto& s : cfg.sinks)
     if (std::find(names.begin(), names.end(), s.name) != names.end()) out.push_back(s);
   return out;
+}
+
+// The job as a task of the group; `out` holds its result when it returned one.
+boost::asio::awaitable<void> run_job(backfill::job& job, std::optional<backfill::job_result>& out) {
+  out = co_await job.run();
 }
 
 int backfill(const cli_args& args) {
@@ -92,23 +97,19 @@ int backfill(const cli_args& args) {
               << "\n";
     return exit_runtime;
   }
-  // With key rotation the live key is the one the daemon keeps in the state directory; the backfill only
-  // reads it (it never rotates: that stays the daemon's job).
-  if (cfg.key_rotation.enabled) {
-    auto creds = keys::credentials_store(cfg.state_dir).load();
-    if (creds.what == keys::loaded_credentials::kind::loaded && creds.value.current) {
-      cfg.source.key_id = creds.value.current->id;
-      cfg.source.key_secret.value = creds.value.current->secret;
-    }
-  }
   opts.progress_file = std::filesystem::path(cfg.state_dir) / "backfill" /
                        backfill::progress_file_name(opts.window.since_ns, opts.until_spec, opts.sink_names);
 
   boost::asio::io_context io(1);
+  std::unique_ptr<source::scaleft_source> source;
   std::unique_ptr<backfill::job> job;
   try {
+    source = std::make_unique<source::scaleft_source>(io.get_executor(), cfg);
+    // With key rotation the live key is the one the daemon keeps in the state directory; the backfill only
+    // reads it, again after a 401 (it never rotates: that stays the daemon's job).
+    if (cfg.key_rotation.enabled) source->follow_key_on_record();
     auto sinks = sinks::make_sinks(cfg, io.get_executor());
-    job = std::make_unique<backfill::job>(io, cfg, opts, std::move(sinks));
+    job = std::make_unique<backfill::job>(io.get_executor(), cfg, opts, *source, std::move(sinks));
   } catch (const std::exception& e) {
     log::error("cannot start the backfill", {{"error", e.what()}});
     return exit_runtime;
@@ -116,41 +117,35 @@ int backfill(const cli_args& args) {
   backfill::progress_display display(isatty(STDERR_FILENO) == 1, stderr, std::chrono::seconds(5));
   job->on_progress = [&display](const backfill::job_view& v) { display.update(v); };
 
-  int exit_code = exit_runtime;
-  int signals_seen = 0;
+  // The job is the one task of the group: a stop ends the page request in progress and lets the batch
+  // being delivered finish; after shutdown_grace what is left is ended (the progress file stays behind it).
+  runtime::task_group group(io.get_executor(), cfg.shutdown_grace);
+  std::optional<backfill::job_result> result;
+  group.spawn("backfill", run_job(*job, result));
+
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  boost::asio::steady_timer grace(io);
   std::function<void()> wait_signal = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int signo) {
       if (ec) return;
-      if (++signals_seen > 1) {
+      if (group.stopping()) {
         // The progress file is always whole (atomic rename): the next run continues from it.
-        std::_Exit(exit_runtime);
+        group.end();
+      } else {
+        display.finish();
+        log::info("stopping the backfill after the batch in flight", {{"signal", signo}});
+        group.stop();
       }
-      display.finish();
-      log::info("stopping the backfill after the batch in flight", {{"signal", signo}});
-      job->request_stop();
-      grace.expires_after(cfg.shutdown_grace);
-      grace.async_wait([](const boost::system::error_code& gec) {
-        if (!gec) std::_Exit(exit_runtime);
-      });
       wait_signal();
     });
   };
   wait_signal();
 
-  boost::asio::co_spawn(io, job->run(), [&](std::exception_ptr ep, backfill::job_result r) {
+  int exit_code = exit_runtime;
+  boost::asio::co_spawn(io, group.join(), [&](std::exception_ptr) {
     signals.cancel();
-    grace.cancel();
     display.finish();
-    if (ep) {
-      try {
-        std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        log::error("the backfill failed", {{"error", e.what()}});
-      }
-      return;
-    }
+    if (!result) return;  // failed (logged by the group) or ended before it could finish
+    const backfill::job_result& r = *result;
     std::cout << backfill::summary_text(r, cfg.source.page_size) << std::flush;
     const auto& p = r.progress;
     std::string per_sink;

@@ -1,6 +1,6 @@
 // rotate-key: one forced rotation of the service user's API key, then exit (0, or 1 with the reason).
 #include "daemon/commands/command.hpp"
-#include "daemon/keys/key_manager.hpp"
+#include "daemon/source/scaleft_source.hpp"
 #include "common/log/logger.hpp"
 #include "daemon/state/state_dir.hpp"
 
@@ -30,16 +30,8 @@ int rotate_key(const cli_args& args) {
   int exit_code = exit_runtime;
   std::string outcome;
   try {
-    http::client_options opts;
-    opts.ca_file = cfg.source.ca_file;
-    opts.timeout = cfg.source.request_timeout;
-    auto origin = http::parse_url(cfg.source.url);
-    if (!origin) throw std::runtime_error("source.url is not an http(s) URL: " + cfg.source.url);
-    http::client client(io.get_executor(), *origin, opts);
-    source::scaleft_api api(client, cfg.source.team,
-                            source::api_key{cfg.source.key_id, cfg.source.key_secret.value});
-    runtime::stopper stop(io.get_executor());
-    keys::key_manager manager(io.get_executor(), cfg, api, stop);
+    source::scaleft_source source(io.get_executor(), cfg);
+    keys::key_manager& manager = source.keys();
     auto job = [&]() -> boost::asio::awaitable<keys::rotation_result> {
       co_await manager.start();
       co_return co_await manager.rotate_now();

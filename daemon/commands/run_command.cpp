@@ -1,4 +1,4 @@
-// run: the daemon in the foreground, with signal handling and a bounded shutdown grace.
+// run: the daemon in the foreground: its tasks under one task group, signals, a bounded shutdown grace.
 #include "daemon/commands/command.hpp"
 #include "daemon/forwarder/forwarder.hpp"
 #include "common/log/logger.hpp"
@@ -6,20 +6,40 @@
 #include "daemon/ops/routes.hpp"
 #include "daemon/ops/systemd_notify.hpp"
 #include "daemon/ops/telemetry.hpp"
+#include "daemon/runtime/cancellation.hpp"
+#include "daemon/runtime/task_group.hpp"
+#include "daemon/source/scaleft_source.hpp"
 #include "daemon/state/state_dir.hpp"
 #include "sinks/factory.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <csignal>
-#include <cstdlib>
 #include <functional>
 
 namespace sf::commands {
 namespace {
+
+namespace asio = boost::asio;
+
+// The HTTP endpoint as a service of the run: it answers while the run drains (/readyz says "stopping")
+// and closes once the last worker has ended.
+asio::awaitable<void> serve_endpoint(ops::http_endpoint& endpoint) {
+  endpoint.start();
+  co_await runtime::until_end();
+  endpoint.stop();
+}
+
+// systemd as a service of the run: STOPPING=1 at the stop, watchdog pings until the last worker has ended.
+asio::awaitable<void> notify_systemd(ops::systemd_notifier& notifier) {
+  notifier.start();
+  co_await runtime::until_stop();
+  notifier.stopping();
+  co_await runtime::until_end();
+  notifier.stop();
+}
 
 int run(const cli_args& args) {
   auto loaded = load_config_or_report(args);
@@ -31,15 +51,18 @@ int run(const cli_args& args) {
                {{"path", cfg.state_dir}, {"error", prepared.result.error().message}});
     return exit_runtime;
   }
-  boost::asio::io_context io(1);
+  asio::io_context io(1);
   ops::telemetry telemetry;
+  std::unique_ptr<source::scaleft_source> source;
   std::unique_ptr<forwarder::forwarder> fwd;
   std::vector<sinks::sink*> sink_list;  // for SIGHUP; the forwarder owns them and outlives io.run()
   std::unique_ptr<ops::http_endpoint> endpoint;
   try {
+    source = std::make_unique<source::scaleft_source>(io.get_executor(), cfg, telemetry);
     auto sinks = sinks::make_sinks(cfg, io.get_executor());
     for (const auto& s : sinks) sink_list.push_back(s.get());
-    fwd = std::make_unique<forwarder::forwarder>(io, cfg, forwarder::run_options{args.has("--once"), &telemetry},
+    fwd = std::make_unique<forwarder::forwarder>(io.get_executor(), cfg,
+                                                 forwarder::run_options{args.has("--once"), &telemetry}, *source,
                                                  std::move(sinks));
     if (!cfg.http.listen.empty()) {
       const auto window = cfg.http.ready_window;
@@ -56,51 +79,48 @@ int run(const cli_args& args) {
     log::error("cannot start", {{"error", e.what()}});
     return exit_runtime;
   }
-  if (endpoint) endpoint->start();
+
+  // Every long-lived task of the run is in this group. A stop is total cancellation: the poll loop and key
+  // rotation end what they await, each lane finishes its delivery, the committer commits what was
+  // delivered; after shutdown_grace, terminal cancellation ends what is left. The services end last.
+  runtime::task_group group(io.get_executor(), cfg.shutdown_grace);
+  group.on_stop = [&telemetry] { telemetry.stopping = true; };
   // READY=1 waits for the first authentication; WATCHDOG=1 comes from this event loop, so a stuck loop is
   // restarted by systemd.
   ops::systemd_notifier notifier(io.get_executor(), telemetry);
-  notifier.start();
+  group.spawn("systemd notify", notify_systemd(notifier), runtime::task_role::service);
+  if (endpoint) group.spawn("http endpoint", serve_endpoint(*endpoint), runtime::task_role::service);
+  fwd->start(group);
 
-  int exit_code = exit_ok;
-  int signals_seen = 0;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  boost::asio::steady_timer grace(io);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
   std::function<void()> wait_signal = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int signo) {
       if (ec) return;
-      if (++signals_seen > 1) {
-        // A second signal: leave now. The checkpoint file is always whole (atomic rename), so it stays
-        // consistent; whatever was in flight is fetched again next time.
-        log::warn("second signal; exiting at once", {{"signal", signo}});
-        std::_Exit(exit_runtime);
+      if (group.stopping()) {
+        // A second signal: end now. The checkpoint file is always whole (atomic rename) and behind the
+        // sinks; whatever was in flight is fetched again next time.
+        log::warn("second signal; ending at once", {{"signal", signo}});
+        group.end();
+      } else {
+        log::info("stopping: finishing the batch in flight",
+                  {{"signal", signo},
+                   {"grace_s", std::chrono::duration_cast<std::chrono::seconds>(cfg.shutdown_grace).count()}});
+        group.stop();
       }
-      log::info("stopping: finishing the batch in flight",
-                {{"signal", signo},
-                 {"grace_s", std::chrono::duration_cast<std::chrono::seconds>(cfg.shutdown_grace).count()}});
-      telemetry.stopping = true;
-      notifier.stopping();
-      fwd->request_stop();
-      grace.expires_after(cfg.shutdown_grace);
-      grace.async_wait([&](const boost::system::error_code& gec) {
-        if (gec) return;
-        log::error("shutdown grace expired; exiting with the last committed checkpoint");
-        std::_Exit(exit_runtime);
-      });
       wait_signal();
     });
   };
   wait_signal();
 
   // SIGHUP (logrotate's postrotate): every sink reopens its files; sinks order this with their writes.
-  boost::asio::signal_set hangup(io, SIGHUP);
+  asio::signal_set hangup(io, SIGHUP);
   std::function<void()> wait_hangup = [&] {
     hangup.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
       log::info("SIGHUP: reopening the sink files", {{"sinks", sink_list.size()}});
-      boost::asio::co_spawn(
+      asio::co_spawn(
           io,
-          [&]() -> boost::asio::awaitable<void> {
+          [&]() -> asio::awaitable<void> {
             for (sinks::sink* s : sink_list) co_await s->reopen();
           },
           [](std::exception_ptr ep) {
@@ -111,27 +131,18 @@ int run(const cli_args& args) {
   };
   wait_hangup();
 
-  boost::asio::co_spawn(io, fwd->run(), [&](std::exception_ptr ep, forwarder::run_totals) {
-    if (ep) {
-      try {
-        std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        log::error("the forwarder failed", {{"error", e.what()}});
-      }
-      exit_code = exit_runtime;
-    }
+  asio::co_spawn(io, group.join(), [&](std::exception_ptr) {
     signals.cancel();
     hangup.cancel();
-    grace.cancel();
-    if (!telemetry.stopping) {
-      telemetry.stopping = true;
-      notifier.stopping();
-    }
-    notifier.stop();
-    if (endpoint) endpoint->stop();
   });
   io.run();
-  return exit_code;
+  fwd->finish();
+  if (group.failed()) {
+    log::error("the forwarder stopped after a failure (see the log above)");
+    return exit_runtime;
+  }
+  // Ended by the grace: the batches in flight were abandoned (the checkpoint is behind them).
+  return group.grace_expired() ? exit_runtime : exit_ok;
 }
 
 }  // namespace

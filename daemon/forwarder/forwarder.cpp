@@ -3,23 +3,15 @@
 #include "daemon/forwarder/forwarder.hpp"
 
 #include "daemon/forwarder/delivery_window.hpp"
-#include "common/http/client.hpp"
-#include "daemon/keys/key_manager.hpp"
 #include "common/time/rfc3339.hpp"
 #include "common/log/logger.hpp"
 #include "common/retry/backoff.hpp"
+#include "daemon/runtime/cancellation.hpp"
 #include "daemon/runtime/notifier.hpp"
-#include "daemon/runtime/stopper.hpp"
-#include "daemon/source/audit_reader.hpp"
-#include "daemon/source/rate_limiter.hpp"
-#include "daemon/source/scaleft_api.hpp"
-#include "daemon/source/source_client.hpp"
 #include "daemon/state/checkpoint.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
 #include <stdexcept>
@@ -31,27 +23,24 @@ using page = source::fetched_page;
 using page_ptr = std::shared_ptr<const page>;
 
 struct forwarder::impl {
-  impl(asio::io_context& io, config::forwarder_config c, run_options o, std::vector<std::unique_ptr<sinks::sink>> s)
-      : cfg(std::move(c)),
+  impl(asio::any_io_executor ex, const config::forwarder_config& c, run_options o, source::scaleft_source& src,
+       std::vector<std::unique_ptr<sinks::sink>> s)
+      : cfg(c),
         opts(o),
         tel(o.telemetry ? *o.telemetry : own_telemetry),
         sinks(std::move(s)),
-        executor(io.get_executor()),
-        stop(executor),
-        client(executor, source::source_url(cfg.source), source::source_client_options(cfg.source)),
-        api(client, cfg.source.team, source::api_key{cfg.source.key_id, cfg.source.key_secret.value}),
-        limiter(cfg.source.rate_limit_headroom),
-        reader(api, limiter, stop, cfg.source, cfg.retry),
-        keys(executor, cfg, api, stop, tel),
+        executor(ex),
+        limiter(src.limiter()),
+        api(src.api()),
+        reader(src.reader()),
+        keys(src.keys()),
         window(sinks.size(), cfg.buffer.max_events, cfg.buffer.max_bytes),
         page_ready(executor),
         room_made(executor),
         page_delivered(executor) {
     if (sinks.empty()) throw std::runtime_error("no sinks configured");
-    api.on_response = [this](const http::response& res) {
-      limiter.observe(res);
-      tel.rate_limit_remaining = limiter.remaining();
-    };
+    // The limiter read the headers already (the API feeds it every response).
+    api.on_response = [this](const http::response&) { tel.rate_limit_remaining = limiter.remaining(); };
     api.on_exchange = [this](std::string_view target, unsigned status) {
       tel.count_request(ops::endpoint_of(target), status);
     };
@@ -64,12 +53,6 @@ struct forwarder::impl {
     for (std::size_t i = 0; i < sinks.size(); ++i)
       sinks[i]->set_observer(
           tel.add_sink(std::string(sinks[i]->name()), i < cfg.sinks.size() ? cfg.sinks[i].type() : "other"));
-    stop.on_stop([this] {
-      client.cancel();
-      page_ready.notify_all();
-      room_made.notify_all();
-      page_delivered.notify_all();
-    });
     auto loaded = state::load_checkpoint(cfg.state_dir);
     using kind = state::loaded_checkpoint::kind;
     if (loaded.what == kind::corrupt || loaded.what == kind::io_error) throw std::runtime_error(loaded.message);
@@ -92,8 +75,19 @@ struct forwarder::impl {
     for (std::size_t s = 0; s < sinks.size(); ++s) tel.set_pending(s, window.backlog(s), now);
   }
 
-  // The one poll loop: fetches pages in order while the window has room.
+  // Runs `f` when the coroutine's frame goes, however it ends (a return, a failure, its end at terminal).
+  struct at_exit {
+    std::function<void()> f;
+    ~at_exit() { f(); }
+  };
+
+  // The one poll loop: fetches pages in order while the window has room. A stop ends the fetch or the wait
+  // in progress (the task group passes it on as terminal cancellation) and the loop.
   asio::awaitable<void> produce() {
+    at_exit done{[this] {
+      producer_done = true;
+      page_ready.notify_all();
+    }};
     std::string last_id = committed.event_id;
     if (last_id.empty()) {
       auto start = co_await reader.resolve_start();
@@ -106,7 +100,8 @@ struct forwarder::impl {
       reader.remember_position(committed.event_id, committed.event_timestamp);  // a lost offset's age
     }
     std::string target = reader.page_target(last_id);
-    while (!stop.stopping()) {
+    for (;;) {
+      if (co_await runtime::stop_requested()) break;
       if (!window.has_room()) {
         if (!paused_for_room) {
           log::info("buffer full; polling pauses until the slowest sink catches up",
@@ -125,7 +120,7 @@ struct forwarder::impl {
       if (fetched->batch.empty()) {
         caught_up = true;
         if (opts.once) break;
-        if (!co_await stop.sleep(cfg.source.poll_interval)) break;
+        if (!co_await runtime::sleep(cfg.source.poll_interval)) break;
         target = reader.page_target(last_id);
         continue;
       }
@@ -137,10 +132,17 @@ struct forwarder::impl {
     }
   }
 
-  // One lane per sink: delivers every page in order. On stop it finishes the page in hand and ends.
+  // One lane per sink: delivers every page in order. On stop it finishes the page in hand and ends; at the
+  // end of the grace (terminal cancellation) the delivery in hand is abandoned, uncounted.
   asio::awaitable<void> deliver(std::size_t s) {
+    at_exit done{[this] {
+      --lanes_running;
+      page_delivered.notify_all();
+      room_made.notify_all();
+    }};
     sinks::sink& sink = *sinks[s];
-    while (!stop.stopping()) {
+    for (;;) {
+      if (co_await runtime::stop_requested()) break;
       page_ptr next = window.next_for(s);
       if (!next) {
         if (producer_done) break;
@@ -148,7 +150,7 @@ struct forwarder::impl {
         continue;
       }
       const auto started = std::chrono::steady_clock::now();
-      auto report = co_await sink.deliver(next->batch);
+      sinks::delivery_report report = co_await runtime::finish_on_stop(sink.deliver(next->batch));
       window.delivered(s);
       const auto finished = std::chrono::steady_clock::now();
       tel.delivered(s, report.stored + report.duplicates, report.duplicates,
@@ -164,7 +166,8 @@ struct forwarder::impl {
   }
 
   // Moves the checkpoint behind every sink. Checkpoint writes (two fsyncs) run on the state thread, and
-  // several delivered pages are committed by one write when the disk is slower than the sinks.
+  // several delivered pages are committed by one write when the disk is slower than the sinks. It ends once
+  // every lane has ended and what they delivered is committed; then the run is over and the group stops.
   asio::awaitable<void> commit() {
     for (;;) {
       auto released = window.pop_delivered();
@@ -181,8 +184,9 @@ struct forwarder::impl {
         continue;
       }
       if (lanes_running == 0) break;
-      co_await page_delivered.wait();
+      co_await page_delivered.wait();  // a stop ends the wait too; the lanes' ends are what counts here
     }
+    group->stop();  // nothing is left to deliver: the key rotation task and the services end too
   }
 
   // If the checkpoint cannot be written the events are stored but may be sent again after a restart:
@@ -204,9 +208,8 @@ struct forwarder::impl {
       while (save_running) co_await save_done.wait();
       if (save_result.ok()) break;
       log::error("cannot write the checkpoint; retrying", {{"error", save_result.error().message}});
-      if (stop.stopping()) co_return;  // leave the old checkpoint: it is whole and behind the sinks
-      asio::steady_timer t(executor, b.next());
-      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+      // On a stop, leave the old checkpoint: it is whole and behind the sinks.
+      if (!co_await runtime::sleep(b.next())) co_return;
     }
     totals.events += next.events_total - committed.events_total;
     committed = next;
@@ -233,57 +236,15 @@ struct forwarder::impl {
     }
   }
 
-  // Runs `body`, logs an escaped exception, and marks the coroutine finished.
-  void spawn(asio::awaitable<void> body, std::string what, std::function<void()> on_done) {
-    asio::co_spawn(executor, std::move(body), [this, what, on_done](std::exception_ptr ep) {
-      if (ep) {
-        try {
-          std::rethrow_exception(ep);
-        } catch (const boost::system::system_error& e) {
-          if (e.code() != asio::error::operation_aborted) {
-            log::error("a forwarder task failed", {{"task", what}, {"error", e.what()}});
-            failed = true;
-          }
-        } catch (const std::exception& e) {
-          log::error("a forwarder task failed", {{"task", what}, {"error", e.what()}});
-          failed = true;
-        }
-        stop.request_stop();
-      }
-      on_done();
-    });
-  }
-
-  asio::awaitable<void> run_all() {
-    notifier_all_done = std::make_unique<runtime::notifier>(executor);
-    bool committer_done = false;
-    bool keys_done = false;
-    // The key is chosen (and a rotation a crash interrupted is finished) before the first page is asked for.
+  // The key is chosen (and a rotation a crash interrupted is finished) before the first page is asked for.
+  asio::awaitable<void> begin() {
     co_await keys.start();
-    spawn(keys.run(), "key rotation", [&] { keys_done = true; });
+    if (co_await runtime::stop_requested()) co_return;
+    group->spawn("key rotation", keys.run());
     lanes_running = sinks.size();
-    spawn(produce(), "poll", [this] {
-      producer_done = true;
-      page_ready.notify_all();
-    });
-    for (std::size_t s = 0; s < sinks.size(); ++s) {
-      spawn(deliver(s), "deliver to " + std::string(sinks[s]->name()), [this] {
-        --lanes_running;
-        page_delivered.notify_all();
-        room_made.notify_all();
-      });
-    }
-    spawn(commit(), "commit", [&] {
-      committer_done = true;
-      notifier_all_done->notify_all();
-    });
-    while (!committer_done) co_await notifier_all_done->wait();
-    // The lanes have ended; if the poll loop still waits for room, let it see the stop.
-    stop.request_stop();
-    while (!producer_done || !keys_done) {
-      asio::steady_timer t(executor, std::chrono::milliseconds(1));
-      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+    group->spawn("poll", produce());
+    for (std::size_t s = 0; s < sinks.size(); ++s) group->spawn("deliver to " + std::string(sinks[s]->name()), deliver(s));
+    group->spawn("commit", commit());
   }
 
   config::forwarder_config cfg;
@@ -292,17 +253,15 @@ struct forwarder::impl {
   ops::telemetry& tel;
   std::vector<std::unique_ptr<sinks::sink>> sinks;
   asio::any_io_executor executor;
-  runtime::stopper stop;
-  http::client client;
-  source::scaleft_api api;
-  source::rate_limiter limiter;
-  source::audit_reader reader;
-  keys::key_manager keys;  // chooses and rotates the API key that `api` uses
+  runtime::task_group* group = nullptr;  // the run's tasks, set by start()
+  source::rate_limiter& limiter;  // the source's, for telemetry
+  source::scaleft_api& api;
+  source::audit_reader& reader;
+  keys::key_manager& keys;  // chooses and rotates the API key that `api` uses
   delivery_window<page> window;
   runtime::notifier page_ready;      // the poll loop added a page, or ended
   runtime::notifier room_made;       // the window released pages
   runtime::notifier page_delivered;  // a lane delivered a page, or ended
-  std::unique_ptr<runtime::notifier> notifier_all_done;
   runtime::notifier save_done{executor};
   state::checkpoint save_pending;  // read by the state thread while save_running
   state::status save_result;
@@ -315,25 +274,25 @@ struct forwarder::impl {
   bool producer_done = false;
   bool paused_for_room = false;
   bool caught_up = false;
-  bool failed = false;
   std::chrono::steady_clock::time_point last_progress_log = std::chrono::steady_clock::now();
 };
 
-forwarder::forwarder(asio::io_context& io, config::forwarder_config cfg, run_options opts,
-                     std::vector<std::unique_ptr<sinks::sink>> sinks)
-    : impl_(std::make_unique<impl>(io, std::move(cfg), opts, std::move(sinks))) {}
+forwarder::forwarder(asio::any_io_executor ex, const config::forwarder_config& cfg, run_options opts,
+                     source::scaleft_source& source, std::vector<std::unique_ptr<sinks::sink>> sinks)
+    : impl_(std::make_unique<impl>(ex, cfg, opts, source, std::move(sinks))) {}
 
 forwarder::~forwarder() = default;
 
-asio::awaitable<run_totals> forwarder::run() {
-  co_await impl_->run_all();
+void forwarder::start(runtime::task_group& group) {
+  impl_->group = &group;
+  group.spawn("start", impl_->begin());
+}
+
+run_totals forwarder::finish() {
   impl_->totals.pages = impl_->reader.stats().pages;
   impl_->totals.requests = impl_->reader.stats().requests;
   impl_->log_progress(true);
-  if (impl_->failed) throw std::runtime_error("the forwarder stopped after a failure (see the log above)");
-  co_return impl_->totals;
+  return impl_->totals;
 }
-
-void forwarder::request_stop() { impl_->stop.request_stop(); }
 
 }  // namespace sf::forwarder

@@ -3,10 +3,12 @@
 
 #include "config/config.hpp"
 #include "daemon/ops/telemetry.hpp"
+#include "daemon/runtime/task_group.hpp"
+#include "daemon/source/scaleft_source.hpp"
 #include "sinks/sink.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include <memory>
 #include <vector>
@@ -26,18 +28,21 @@ struct run_totals {
 
 class forwarder {
  public:
-  // Throws std::runtime_error for start-up problems (state directory, CA file, sink files, corrupt checkpoint).
-  forwarder(boost::asio::io_context& io, config::forwarder_config cfg, run_options opts,
-            std::vector<std::unique_ptr<sinks::sink>> sinks);
+  // Reads through `source` (which outlives the forwarder) and delivers to `sinks`. Throws
+  // std::runtime_error for start-up problems (no sinks, corrupt checkpoint).
+  forwarder(boost::asio::any_io_executor ex, const config::forwarder_config& cfg, run_options opts,
+            source::scaleft_source& source, std::vector<std::unique_ptr<sinks::sink>> sinks);
   ~forwarder();
 
-  // Runs until a stop is requested (or, with `once`, until caught up). Every event it counts in the result
-  // is in every sink and behind the checkpoint.
-  boost::asio::awaitable<run_totals> run();
+  // Spawns the run's tasks into `group`: the key choice first (a rotation a crash interrupted is finished
+  // before the first page is asked for), then key rotation, the poll loop, one delivery lane per sink and
+  // the committer. A stop ends the poll loop at once (queued pages are fetched again next time: the
+  // checkpoint never passed them); each lane finishes the delivery in hand; the committer commits what the
+  // lanes delivered, then asks the group to stop (with `once`, that is how a run that caught up ends).
+  void start(runtime::task_group& group);
 
-  // Stops polling; the batch being delivered is finished and committed, queued pages are dropped (they are
-  // fetched again next time, since the checkpoint never passed them).
-  void request_stop();
+  // After the group has ended: what was delivered and committed (logged as the final progress line).
+  run_totals finish();
 
  private:
   struct impl;

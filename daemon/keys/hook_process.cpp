@@ -5,6 +5,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
@@ -164,11 +165,16 @@ asio::awaitable<child_result> hook_process::run(const std::vector<std::string>& 
         timed_out = true;
         break;
       }
+      if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) break;
       asio::steady_timer tick(executor_, std::chrono::milliseconds(50));
       co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
     }
   }
-  if (timed_out) ::kill(-pid, SIGKILL);
+  // A stop ended the wait: the child's process group is killed at once (the pending flag is on disk, so it
+  // runs again at the next start), and the signal is what run() reports.
+  const bool stopped =
+      (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+  if (timed_out || stopped) ::kill(-pid, SIGKILL);
   const int status = reap(pid);
   pid_ = -1;
   if (timed_out) {
@@ -178,8 +184,5 @@ asio::awaitable<child_result> hook_process::run(const std::vector<std::string>& 
   co_return from_status(status);
 }
 
-void hook_process::kill_now() {
-  if (pid_ > 0) ::kill(-pid_, SIGKILL);
-}
 
 }  // namespace sf::keys

@@ -33,12 +33,10 @@ class hook_process {
   hook_process& operator=(const hook_process&) = delete;
 
   // `argv[0]` is an absolute path or a name looked up on the PATH of `env` ("NAME=value" entries).
+  // Cancellation of the caller (a stop) kills the child's process group at once; run() reports the signal.
   boost::asio::awaitable<child_result> run(const std::vector<std::string>& argv,
                                            const std::vector<std::string>& env, std::string_view input,
                                            std::chrono::milliseconds timeout);
-
-  // Kills the running child's process group at once (the daemon is stopping); run() then reports the signal.
-  void kill_now();
 
  private:
   boost::asio::any_io_executor executor_;

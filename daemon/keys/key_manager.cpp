@@ -5,6 +5,7 @@
 #include "daemon/keys/crash_point.hpp"
 #include "daemon/keys/on_rotate.hpp"
 #include "common/log/logger.hpp"
+#include "daemon/runtime/cancellation.hpp"
 #include "daemon/source/source_client.hpp"
 #include "common/files/atomic_file.hpp"
 
@@ -57,22 +58,17 @@ std::chrono::milliseconds tick_interval(const config::source_config& s) {
 }  // namespace
 
 key_manager::key_manager(boost::asio::any_io_executor ex, const config::forwarder_config& cfg,
-                         source::scaleft_api& forward_api, runtime::stopper& stop, key_observer& observer)
+                         source::scaleft_api& forward_api, key_observer& observer)
     : cfg_(cfg),
       forward_api_(forward_api),
-      stop_(stop),
       observer_(observer),
       client_(ex, source::source_url(cfg.source), source::source_client_options(cfg.source, 4 * 1024 * 1024)),
-      admin_(client_, cfg.source.team, forward_api.key()),
+      admin_(client_, cfg.source.team, forward_api.key(), forward_api.limiter()),
       keys_(admin_, cfg.source.service_user),
       store_(cfg.state_dir),
       backoff_(cfg.retry.initial_backoff, cfg.retry.max_backoff),
       hook_(ex) {
   creds_.current = key_record{cfg.source.key_id, cfg.source.key_secret.value, std::nullopt};
-  stop_.on_stop([this] {
-    client_.cancel();
-    hook_.kill_now();  // it runs again at the next start: the pending flag is on disk
-  });
 }
 
 void key_manager::use(const key_record& key) {
@@ -113,14 +109,14 @@ bool key_manager::save(std::string_view why) {
 
 boost::asio::awaitable<call_result> key_manager::verify(const key_record& key) {
   // A separate API object: minting a token for the new key must not disturb the one in use.
-  source::scaleft_api probe_api(client_, cfg_.source.team, source::api_key{key.id, key.secret});
+  source::scaleft_api probe_api(client_, cfg_.source.team, source::api_key{key.id, key.secret}, forward_api_.limiter());
   key_api probe_keys(probe_api, cfg_.source.service_user);
   call_result r;
   for (int attempt = 0; attempt < 3; ++attempt) {
     r = co_await probe_keys.probe();
     note_date(r);
-    if (r.outcome != call_outcome::failed || stop_.stopping()) break;
-    if (!co_await stop_.sleep(cfg_.retry.initial_backoff * (attempt + 1))) break;
+    if (r.outcome != call_outcome::failed || co_await runtime::stop_requested()) break;
+    if (!co_await runtime::sleep(cfg_.retry.initial_backoff * (attempt + 1))) break;
   }
   co_return r;
 }
@@ -256,9 +252,9 @@ boost::asio::awaitable<void> key_manager::run() {
       rotation_result r = co_await check(false);
       if (!r.ok) log::debug("key check", {{"result", r.message}});
     }
-    if (stop_.stopping()) break;
+    if (co_await runtime::stop_requested()) break;
     warn_if_due();
-    if (!co_await stop_.sleep(tick_interval(cfg_.source))) break;
+    if (!co_await runtime::sleep(tick_interval(cfg_.source))) break;
   }
 }
 
@@ -486,6 +482,7 @@ boost::asio::awaitable<bool> key_manager::run_on_rotate() {
   const std::vector<std::string> env = hook_environment(process_environment_entries(), known_secrets());
   const auto timeout = cfg_.key_rotation.on_rotate_timeout;
   const child_result r = co_await hook_.run(argv, env, input, timeout);
+  const bool stopping = co_await runtime::stop_requested();
   if (!r.ok()) {
     const std::string how = describe(r, timeout);
     on_rotate_problem_ = fmt::format(
@@ -498,7 +495,7 @@ boost::asio::awaitable<bool> key_manager::run_on_rotate() {
                 {"result", how},
                 {"key_id", key.id},
                 {"previous_key_id", previous_id},
-                {"stopping", stop_.stopping()}});
+                {"stopping", stopping}});
     co_return false;
   }
   crash_point("after_on_rotate");

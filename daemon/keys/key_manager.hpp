@@ -9,7 +9,6 @@
 #include "daemon/keys/key_observer.hpp"
 #include "daemon/keys/rotation_policy.hpp"
 #include "common/retry/backoff.hpp"
-#include "daemon/runtime/stopper.hpp"
 #include "daemon/source/scaleft_api.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -31,18 +30,19 @@ struct rotation_result {
 class key_manager {
  public:
   // `forward_api` is the forwarder's own API client: the manager switches its key. Key management uses a
-  // separate HTTP connection, so it never waits behind (or interleaves with) a page download. `observer`
+  // separate HTTP connection, so it never waits behind (or interleaves with) a page download, and the same
+  // rate budget as `forward_api` (its limiter). A stop (cancellation of the awaiting task) ends a key call or
+  // on_rotate program in progress; what the rotation wrote to disk lets the next start finish it. `observer`
   // (telemetry) hears of the key in use and of every rotation outcome as it happens; it must outlive this.
   key_manager(boost::asio::any_io_executor ex, const config::forwarder_config& cfg,
-              source::scaleft_api& forward_api, runtime::stopper& stop,
-              key_observer& observer = no_key_observer());
+              source::scaleft_api& forward_api, key_observer& observer = no_key_observer());
 
   // Chooses the key to use before anything else is sent: a pending key a crash left (the rotation is
   // finished), else the stored key, else the configured one. Throws std::runtime_error (a start-up failure)
   // when credentials.json exists but cannot be read or parsed.
   boost::asio::awaitable<void> start();
 
-  // While not stopped (only when rotation is enabled): checks the key list, rotates when due, deletes the
+  // Until a stop (only when rotation is enabled): checks the key list, rotates when due, deletes the
   // previous key, warns while rotation is impossible. Never throws.
   boost::asio::awaitable<void> run();
 
@@ -75,7 +75,6 @@ class key_manager {
 
   config::forwarder_config cfg_;
   source::scaleft_api& forward_api_;
-  runtime::stopper& stop_;
   key_observer& observer_;
   http::client client_;
   source::scaleft_api admin_;

@@ -6,6 +6,7 @@
 #include "common/http/link_header.hpp"
 #include "common/log/logger.hpp"
 #include "common/retry/backoff.hpp"
+#include "daemon/runtime/cancellation.hpp"
 #include "daemon/source/source_status.hpp"
 
 #include <fmt/format.h>
@@ -60,9 +61,8 @@ std::string lost_offset_message(std::string_view offset, std::optional<std::int6
       offset, age);
 }
 
-audit_reader::audit_reader(scaleft_api& api, rate_limiter& limiter, runtime::stopper& stop,
-                           const config::source_config& source, const config::retry_config& retry)
-    : api_(api), limiter_(limiter), stop_(stop), source_(source), retry_(retry) {}
+audit_reader::audit_reader(scaleft_api& api, const config::source_config& source, const config::retry_config& retry)
+    : api_(api), source_(source), retry_(retry) {}
 
 std::string audit_reader::page_target(const std::string& offset, bool descending, int count) const {
   std::string t = api_.team_path("/auditsV2") + fmt::format("?count={}", count > 0 ? count : source_.page_size);
@@ -117,15 +117,10 @@ void audit_reader::note_lost_offset(const std::string& offset) {
 boost::asio::awaitable<std::optional<fetched_page>> audit_reader::fetch(std::string target) {
   retry::backoff backoff(retry_.initial_backoff, retry_.max_backoff);
   for (;;) {
-    if (stop_.stopping()) co_return std::nullopt;
-    if (auto wait = limiter_.wait_needed(); wait > wait.zero()) {
-      log::info("waiting for the ScaleFT rate limit",
-                {{"wait_ms", std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()}});
-      if (!co_await stop_.sleep(wait)) co_return std::nullopt;
-    }
+    if (co_await runtime::stop_requested()) co_return std::nullopt;
     ++stats_.requests;
-    api_result r = co_await api_.get(target);
-    if (stop_.stopping()) co_return std::nullopt;
+    api_result r = co_await api_.get(target);  // waits for the rate limit first
+    if (co_await runtime::stop_requested()) co_return std::nullopt;
     retry::duration delay{0};
     const unsigned status = r.status();
     if (!r.exchange.ok()) {
@@ -166,7 +161,7 @@ boost::asio::awaitable<std::optional<fetched_page>> audit_reader::fetch(std::str
           const auto offset = http::query_parameter(target, "offset");
           if (status == 400 && offset && !offset->empty()) {
             const bool lost = co_await offset_is_lost();
-            if (stop_.stopping()) co_return std::nullopt;
+            if (co_await runtime::stop_requested()) co_return std::nullopt;
             if (lost) {
               if (http::query_parameter(target, "descending").value_or("") == "true") {
                 // Newest-first past the retention edge: nothing older is served any more.
@@ -234,7 +229,7 @@ boost::asio::awaitable<std::optional<fetched_page>> audit_reader::fetch(std::str
     }
     ++stats_.retries;
     // The limiter already holds any wait the server asked for; the backoff is the floor.
-    if (!co_await stop_.sleep(delay)) co_return std::nullopt;
+    if (!co_await runtime::sleep(delay)) co_return std::nullopt;
   }
 }
 

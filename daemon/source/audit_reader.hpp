@@ -3,8 +3,6 @@
 
 #include "config/config.hpp"
 #include "sinks/event_batch.hpp"
-#include "daemon/runtime/stopper.hpp"
-#include "daemon/source/rate_limiter.hpp"
 #include "daemon/source/scaleft_api.hpp"
 
 #include <simdjson.h>
@@ -51,14 +49,14 @@ std::string lost_offset_message(std::string_view offset, std::optional<std::int6
 
 class audit_reader {
  public:
-  audit_reader(scaleft_api& api, rate_limiter& limiter, runtime::stopper& stop, const config::source_config& source,
-               const config::retry_config& retry);
+  // `api` paces every request by the source's rate limiter.
+  audit_reader(scaleft_api& api, const config::source_config& source, const config::retry_config& retry);
 
   // The target of the page after `offset` (empty: from the oldest event), `count` = page size.
   std::string page_target(const std::string& offset, bool descending = false, int count = 0) const;
 
   // Fetches and renders one page, retrying transient failures with backoff (and the server's pacing) until it
-  // succeeds. Returns nullopt only when a stop was requested. A 400 for the target's offset while the same
+  // succeeds. Returns nullopt only when a stop (cancellation of the caller) ended it. A 400 for the target's offset while the same
   // request without it succeeds means the service dropped that event (its retention): the gap is logged as
   // an error and counted, then `source.on_lost_offset` applies: stop throws lost_offset_error; oldest returns
   // the oldest page the service has; newest returns a page of just its newest event. A newest-first target
@@ -83,8 +81,6 @@ class audit_reader {
 
  private:
   scaleft_api& api_;
-  rate_limiter& limiter_;
-  runtime::stopper& stop_;
   const config::source_config& source_;
   const config::retry_config& retry_;
   // Whether the 400 for `target` is about its offset: the same listing without the offset is accepted.

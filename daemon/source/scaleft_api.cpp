@@ -4,6 +4,7 @@
 #include "common/json/json_escape.hpp"
 #include "common/time/rfc3339.hpp"
 #include "common/log/logger.hpp"
+#include "daemon/runtime/cancellation.hpp"
 
 #include <simdjson.h>
 
@@ -13,8 +14,30 @@ namespace sf::source {
 
 namespace bhttp = boost::beast::http;
 
-scaleft_api::scaleft_api(http::client& client, std::string team, api_key key)
-    : client_(client), team_(std::move(team)), key_(std::move(key)) {}
+scaleft_api::scaleft_api(http::client& client, std::string team, api_key key, rate_limiter* limiter)
+    : client_(client), limiter_(limiter), team_(std::move(team)), key_(std::move(key)) {}
+
+boost::asio::awaitable<http::exchange_result> scaleft_api::paced_send(http::request req) {
+  if (limiter_) {
+    if (auto wait = limiter_->wait_needed(); wait > wait.zero()) {
+      log::info("waiting for the ScaleFT rate limit",
+                {{"wait_ms", std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()},
+                 {"target", std::string_view(req.target())}});
+      if (!co_await runtime::sleep(wait)) {
+        http::exchange_result stopped;
+        stopped.ec = boost::asio::error::operation_aborted;
+        stopped.error = "stopped while waiting for the ScaleFT rate limit";
+        co_return stopped;
+      }
+    }
+  }
+  http::exchange_result r = co_await client_.send(std::move(req));
+  if (r.ok()) {
+    if (limiter_) limiter_->observe(r.res);
+    if (on_response) on_response(r.res);
+  }
+  co_return r;
+}
 
 std::string scaleft_api::team_path(std::string_view suffix) const {
   return http::join_path(client_.origin().target, "/v1/teams/" + http::percent_encode(team_) + std::string(suffix));
@@ -76,8 +99,7 @@ boost::asio::awaitable<api_result> scaleft_api::mint_token() {
   // Never co_await inside a braced initializer or ?: : GCC 12 destroys such temporaries twice.
   api_result r;
   const std::string target(req.target());
-  r.exchange = co_await client_.send(std::move(req));
-  if (r.exchange.ok() && on_response) on_response(r.exchange.res);
+  r.exchange = co_await paced_send(std::move(req));
   if (on_exchange) on_exchange(target, r.status());
   if (!r.ok()) co_return r;
   std::string token, why;
@@ -135,8 +157,7 @@ boost::asio::awaitable<api_result> scaleft_api::send(http::request req) {
     http::request copy = req;
     copy.set(bhttp::field::authorization, "Bearer " + token_);
     api_result r;
-    r.exchange = co_await client_.send(std::move(copy));
-    if (r.exchange.ok() && on_response) on_response(r.exchange.res);
+    r.exchange = co_await paced_send(std::move(copy));
     if (on_exchange) on_exchange(std::string_view(req.target()), r.status());
     if (r.status() != 401) co_return r;
     // Tokens "may expire at any time" (even one just minted): one new token per request, no more.

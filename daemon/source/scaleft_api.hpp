@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/http/client.hpp"
+#include "daemon/source/rate_limiter.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -32,13 +33,15 @@ struct api_result {
 class scaleft_api {
  public:
   using clock = std::chrono::system_clock;
-  scaleft_api(http::client& client, std::string team, api_key key);
+  // `limiter` (may be null: no pacing) is the source's one rate budget: every request this object sends,
+  // token mints included, waits until it allows and feeds it the response's headers.
+  scaleft_api(http::client& client, std::string team, api_key key, rate_limiter* limiter = nullptr);
 
   // Sends an authenticated request. Mints a token first when there is none or it is close to `expires_at`;
   // on a 401 mints a new token and sends the same request once more, and only once: a 401 on that fresh
   // token is returned with `fresh_token_refused`. Before giving up on a 401 (from the call or from minting,
   // either may mean our key was rotated away) `reload_key` is asked once for the key now on record. A failed
-  // mint is returned as it came.
+  // mint is returned as it came. A stop while waiting for the rate limit returns operation_aborted.
   boost::asio::awaitable<api_result> send(http::request req);
   boost::asio::awaitable<api_result> get(std::string target);
 
@@ -48,11 +51,12 @@ class scaleft_api {
   void set_key(api_key key);  // takes effect at the next mint
   const api_key& key() const { return key_; }
   const http::url& client_origin() const { return client_.origin(); }
+  rate_limiter* limiter() const { return limiter_; }
   bool has_token() const { return !token_.empty(); }
   clock::time_point token_expires_at() const { return token_expiry_; }
   std::uint64_t tokens_minted() const { return tokens_minted_; }
 
-  // Called after every response (success or not) with its headers: the rate-limit tracker listens here.
+  // Called after every response (success or not) with its headers, after the rate limiter read them.
   std::function<void(const http::response&)> on_response;
   // Called after every exchange, minting included, with the request target and the HTTP status (0: no
   // answer), and after every successful mint: metrics and readiness listen here.
@@ -64,10 +68,13 @@ class scaleft_api {
 
  private:
   boost::asio::awaitable<api_result> mint_token();
+  // Sends one request once the rate budget allows, and lets the limiter and on_response see the answer.
+  boost::asio::awaitable<http::exchange_result> paced_send(http::request req);
   bool token_fresh(clock::time_point now) const;
   bool take_reloaded_key();  // true when reload_key gave a key other than the one in use (now set)
 
   http::client& client_;
+  rate_limiter* limiter_;
   std::string team_;
   api_key key_;
   std::string token_;

@@ -2,6 +2,8 @@
 // in order in every sink, the checkpoint never passes an event a sink has not stored, a stop finishes the
 // batch in hand.
 #include "daemon/forwarder/forwarder.hpp"
+#include "daemon/runtime/task_group.hpp"
+#include "daemon/source/scaleft_source.hpp"
 #include "daemon/state/checkpoint.hpp"
 #include "tests/support/fake_sink.hpp"
 #include "tests/support/run_bounded.hpp"
@@ -46,8 +48,16 @@ struct forwarder_rig {
       sink.push_back(s.get());
       sinks.push_back(std::move(s));
     }
-    fwd = std::make_unique<forwarder>(io, cfg, run_options{once, nullptr}, std::move(sinks));
+    source = std::make_unique<source::scaleft_source>(io.get_executor(), cfg);
+    fwd = std::make_unique<forwarder>(io.get_executor(), cfg, run_options{once, nullptr}, *source,
+                                      std::move(sinks));
     return *fwd;
+  }
+  // Runs the forwarder's tasks in a group, as the run command does, until the group is empty.
+  run_totals run() {
+    fwd->start(group);
+    EXPECT_TRUE(test::run_bounded(io, group.join())) << "the forwarder's tasks did not end";
+    return fwd->finish();
   }
   state::checkpoint checkpoint() const {
     auto loaded = state::load_checkpoint(state.path());
@@ -72,6 +82,8 @@ struct forwarder_rig {
   test::temp_dir state{"sf-forwarder"};
   config::forwarder_config cfg;
   std::vector<fake_sink*> sink;  // owned by the forwarder
+  runtime::task_group group{io.get_executor(), std::chrono::seconds(5)};
+  std::unique_ptr<source::scaleft_source> source;
   std::unique_ptr<forwarder> fwd;
 };
 
@@ -83,8 +95,8 @@ TEST(ForwarderComponent, PagesArriveInOrderInEverySinkAndTheCheckpointFollows) {
                                    rig.fake.team_path("/auditsV2?count=3&offset=evt-2")))
       .then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(3, 2)))  // short, no link
       .then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(5, 1)));
-  auto& fwd = rig.start(true);
-  const run_totals totals = test::run(rig.io, fwd.run());
+  rig.start(true);
+  const run_totals totals = rig.run();
   EXPECT_EQ(totals.events, 6u);
   for (const fake_sink* s : rig.sink) {
     EXPECT_THAT(s->batches(),
@@ -108,9 +120,10 @@ TEST(ForwarderComponent, ASinkThatFailsHoldsTheCheckpointBehindWhatItStored) {
   rig.fake.then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(0, 3)))
       .then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(3, 3)))
       .then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(6, 3)));
-  auto& fwd = rig.start(true);
+  rig.start(true);
   rig.sink[1]->fail_after(1);  // b stores the first page, then every delivery fails
-  EXPECT_THROW(test::run(rig.io, fwd.run()), std::runtime_error);
+  rig.run();
+  EXPECT_TRUE(rig.group.failed());  // the run exits 1
   EXPECT_THAT(rig.sink[1]->stored_ids(), ElementsAre("evt-0", "evt-1", "evt-2"));
   EXPECT_GE(rig.sink[1]->failures(), 1u);
   rig.expect_checkpoint_behind_every_sink();
@@ -122,7 +135,7 @@ TEST(ForwarderComponent, AStopFinishesTheBatchInHandAndCommitsIt) {
   forwarder_rig rig;
   for (int page = 0; page < 5; ++page)
     rig.fake.then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(page * 3, 3)));
-  auto& fwd = rig.start(false);
+  rig.start(false);
   rig.sink[0]->hang();
   // Once sink a holds a batch: stop, then let that batch finish a little later.
   boost::asio::steady_timer poll(rig.io);
@@ -131,13 +144,13 @@ TEST(ForwarderComponent, AStopFinishesTheBatchInHandAndCommitsIt) {
     poll.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
       if (rig.sink[0]->waiting() == 0) return watch();
-      fwd.request_stop();
+      rig.group.stop();
       poll.expires_after(std::chrono::milliseconds(100));
       poll.async_wait([&](boost::system::error_code) { rig.sink[0]->release(); });
     });
   };
   watch();
-  const run_totals totals = test::run(rig.io, fwd.run());
+  const run_totals totals = rig.run();
   EXPECT_THAT(rig.sink[0]->batches(), ElementsAre(ids{"evt-0", "evt-1", "evt-2"}));  // nothing after the stop
   EXPECT_EQ(totals.events, 3u);
   const auto cp = rig.checkpoint();

@@ -4,6 +4,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include <thread>
+
 namespace sf::http::test {
 namespace {
 
@@ -290,7 +292,7 @@ TEST_F(Client, MaxResponseBytesIsEnforced) {
   EXPECT_TRUE(far_over.res.body().empty());
 }
 
-TEST_F(Client, CancelAbortsAnExchangeInProgress) {
+TEST_F(Client, CancellationAbortsAnExchangeInProgress) {
   int handled = 0;
   start(
       [&](sfsim::request&) {
@@ -304,39 +306,73 @@ TEST_F(Client, CancelAbortsAnExchangeInProgress) {
       {}, quick(10s));
   exchange_result out;
   clock_type::duration took{};
-  ASSERT_TRUE(run_bounded(
+  ASSERT_TRUE(run_cancelled_after(
       io_,
       [&]() -> asio::awaitable<void> {
-        asio::co_spawn(
-            co_await asio::this_coro::executor,
-            [&]() -> asio::awaitable<void> {
-              co_await sleep_for(100ms);
-              client_->cancel();
-            }(),
-            asio::detached);
         const auto t0 = clock_type::now();
         out = co_await client_->send(get("/slow"));
         took = clock_type::now() - t0;
       }(),
-      5s));
+      100ms, 5s));
   io_.restart();
   EXPECT_FALSE(out.ok());
   EXPECT_EQ(out.ec, boost::asio::error::operation_aborted) << out.ec.message();
   EXPECT_LT(took, 2s);    // far sooner than the 10 s timeout
   EXPECT_EQ(handled, 1);  // a cancelled exchange is not retried
-  // A cancel applies to the exchange in progress only: the next one works.
+  // Cancellation applies to the exchange in progress only: the next one works.
   auto next = send(get("/after"));
   ASSERT_TRUE(next.ok()) << next.error;
   EXPECT_EQ(next.res.body(), "fine");
 }
 
-TEST_F(Client, CancelWhenIdleDoesNotPoisonTheNextExchange) {
-  start([&](sfsim::request&) { return text_reply("ok"); });
+// A cancelled caller's next exchange (in a new task) starts afresh, on a new connection: the aborted one
+// may have left the old connection mid-message.
+TEST_F(Client, CancellationDoesNotPoisonTheNextExchange) {
+  int handled = 0;
+  start([&](sfsim::request&) {
+    auto r = text_reply("ok");
+    if (++handled == 2) {
+      r.how = sfsim::delivery::stall;
+      r.delay = 20s;
+    }
+    return r;
+  });
   ASSERT_TRUE(send(get("/")).ok());
-  client_->cancel();
+  exchange_result cut;
+  ASSERT_TRUE(run_cancelled_after(io_, [&]() -> asio::awaitable<void> { cut = co_await client_->send(get("/")); }(),
+                                  100ms, 5s));
+  io_.restart();
+  EXPECT_EQ(cut.ec, boost::asio::error::operation_aborted);
   auto r = send(get("/"));
   ASSERT_TRUE(r.ok()) << r.error;
   EXPECT_EQ(client_->connections_opened(), 2u);
+}
+
+// One deadline covers the whole exchange: time spent on a slow lookup is not given back to the read (the
+// stream's timer once restarted after the connect, so a slow DNS answer and a stalled response took both).
+TEST(ClientDeadline, OneDeadlineCoversTheLookupAndTheResponse) {
+  asio::io_context io;
+  sfsim::http_server server(io, any_loopback_port(), [](sfsim::request&) {
+    auto r = text_reply("late");
+    r.how = sfsim::delivery::stall;
+    r.delay = 20s;
+    return r;
+  });
+  server.start();
+  const auto port = server.local_endpoint().port();
+  client_options o = quick(600ms);
+  o.resolve = [port](const std::string&, const std::string&, boost::system::error_code&) {
+    std::this_thread::sleep_for(300ms);  // a slow DNS server that does answer
+    return endpoints{{boost::asio::ip::make_address("127.0.0.1"), port}};
+  };
+  client c(io.get_executor(), *parse_url("http://slow-dns.test:" + std::to_string(port)), o);
+  exchange_result out;
+  const auto t0 = clock_type::now();
+  ASSERT_TRUE(run_bounded(io, [&]() -> asio::awaitable<void> { out = co_await c.send(get("/")); }()));
+  const auto took = clock_type::now() - t0;
+  EXPECT_EQ(out.ec, beast::error::timeout) << out.error;
+  EXPECT_GE(took, 550ms);
+  EXPECT_LT(took, 850ms);  // not 300 ms of lookup plus a fresh 600 ms for the read
 }
 
 TEST(ClientConnect, RefusedConnectionIsAClearError) {

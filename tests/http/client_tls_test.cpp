@@ -189,19 +189,8 @@ TEST(ClientTlsHandshake, AStalledHandshakeTimesOutAndCanBeCancelled) {
   out = {};
   out.ec = boost::asio::error::would_block;
   t0 = clock_type::now();
-  ASSERT_TRUE(run_bounded(
-      io,
-      [&]() -> asio::awaitable<void> {
-        asio::co_spawn(
-            co_await asio::this_coro::executor,
-            [&]() -> asio::awaitable<void> {
-              co_await sleep_for(100ms);
-              cancelled.cancel();
-            }(),
-            asio::detached);
-        out = co_await cancelled.send(get("/"));
-      }(),
-      5s));
+  ASSERT_TRUE(run_cancelled_after(
+      io, [&]() -> asio::awaitable<void> { out = co_await cancelled.send(get("/")); }(), 100ms, 5s));
   EXPECT_EQ(out.ec, boost::asio::error::operation_aborted) << out.ec.message();
   EXPECT_LT(clock_type::now() - t0, 2s);
 }

@@ -6,6 +6,7 @@
 #include "daemon/keys/key_manager.hpp"
 #include "daemon/source/source_client.hpp"
 #include "tests/support/run_bounded.hpp"
+#include "tests/support/stop_after.hpp"
 #include "tests/support/scripted_scaleft.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -32,6 +33,25 @@ std::string days_ago(int days) {
 
 // One key manager with its state directory, the forwarder's own API object beside it (whose key it
 // switches) and fast retries.
+// What the key manager reported, as telemetry would hear it.
+struct recorded_key_events final : key_observer {
+  void key_in_use(std::string_view id, std::optional<sys_time>, std::optional<sys_time>) override {
+    key_id = std::string(id);
+  }
+  void rotation_succeeded() override { ++rotations; }
+  void rotation_failed(std::string_view reason) override { failures.emplace_back(reason); }
+  void on_rotate_failed(std::string_view problem) override {
+    ++on_rotate_failures;
+    on_rotate_problem = std::string(problem);
+  }
+  void on_rotate_recovered() override { on_rotate_problem.clear(); }
+  std::string key_id;
+  unsigned rotations = 0;
+  std::vector<std::string> failures;
+  unsigned on_rotate_failures = 0;
+  std::string on_rotate_problem;
+};
+
 class key_manager_component : public ::testing::Test {
  protected:
   key_manager_component() : fake_(io_) {
@@ -56,7 +76,7 @@ class key_manager_component : public ::testing::Test {
                                                source::source_client_options(cfg_.source));
       api_ = std::make_unique<source::scaleft_api>(
           *client_, cfg_.source.team, source::api_key{cfg_.source.key_id, cfg_.source.key_secret.value});
-      manager_ = std::make_unique<key_manager>(io_.get_executor(), cfg_, *api_, stop_);
+      manager_ = std::make_unique<key_manager>(io_.get_executor(), cfg_, *api_, events_);
     }
     return *manager_;
   }
@@ -85,7 +105,7 @@ class key_manager_component : public ::testing::Test {
   scripted_scaleft fake_;
   test::temp_dir state_{"sf-key-manager"};
   config::forwarder_config cfg_;
-  runtime::stopper stop_{io_.get_executor()};
+  recorded_key_events events_;
   std::unique_ptr<http::client> client_;
   std::unique_ptr<source::scaleft_api> api_;
   std::unique_ptr<key_manager> manager_;
@@ -99,6 +119,8 @@ TEST_F(key_manager_component, ARotationCreatesVerifiesSwitchesAndDeletesThePrevi
   const rotation_result r = test::run(io_, manager().rotate_now());
   EXPECT_TRUE(r.ok) << r.message;
   EXPECT_EQ(r.message, "rotated to key key-2");
+  EXPECT_EQ(events_.rotations, 1u);  // telemetry hears of it as it happens
+  EXPECT_EQ(events_.key_id, "key-2");
   EXPECT_EQ(api_->key().id, "key-2");  // the forwarder's requests now use the new key
   // Key calls use a token of the key in use: one minted from key-2 after the switch deletes key-1.
   EXPECT_THAT(calls(),
@@ -205,7 +227,7 @@ TEST_F(key_manager_component, OnRotateStoresTheNewKeyBeforeThePreviousIsDeleted)
   EXPECT_THAT(text.str(), HasSubstr("\"key_id\":\"key-2\""));
   EXPECT_THAT(text.str(), HasSubstr("\"previous_key_id\":\"key-1\""));
   EXPECT_EQ(fake_.count(scaleft_call::delete_key), 1u);
-  EXPECT_EQ(manager().on_rotate_failures(), 0u);
+  EXPECT_EQ(events_.on_rotate_failures, 0u);
   EXPECT_FALSE(on_disk().on_rotate_pending);
 }
 
@@ -216,8 +238,8 @@ TEST_F(key_manager_component, AFailingOnRotateKeepsThePreviousKey) {
   const rotation_result r = test::run(io_, manager().rotate_now());
   EXPECT_FALSE(r.ok);
   EXPECT_THAT(r.message, HasSubstr("rotated to key key-2, but"));
-  EXPECT_THAT(manager().on_rotate_problem(), HasSubstr("exited with status 3"));
-  EXPECT_EQ(manager().on_rotate_failures(), 1u);
+  EXPECT_THAT(events_.on_rotate_problem, HasSubstr("exited with status 3"));
+  EXPECT_EQ(events_.on_rotate_failures, 1u);
   EXPECT_EQ(api_->key().id, "key-2");  // the switch stands
   EXPECT_EQ(fake_.count(scaleft_call::delete_key), 0u);
   const auto stored = on_disk();
@@ -229,9 +251,7 @@ TEST_F(key_manager_component, ThePeriodicCheckRotatesAKeyOlderThanMaxAge) {
   cfg_.key_rotation.max_age = std::chrono::hours(24 * 7);
   script_rotation(8);
   test::run(io_, manager().start());
-  boost::asio::steady_timer stop_later(io_, std::chrono::milliseconds(800));
-  stop_later.async_wait([&](boost::system::error_code) { stop_.request_stop(); });
-  test::run(io_, manager().run());
+  test::run_stopped_after(io_, manager().run(), std::chrono::milliseconds(800));
   EXPECT_EQ(api_->key().id, "key-2");
   EXPECT_EQ(fake_.count(scaleft_call::create_key), 1u);
   EXPECT_EQ(on_disk().current->id, "key-2");
@@ -240,9 +260,7 @@ TEST_F(key_manager_component, ThePeriodicCheckRotatesAKeyOlderThanMaxAge) {
 TEST_F(key_manager_component, ThePeriodicCheckLeavesAYoungKeyAlone) {
   fake_.then(scaleft_call::list_keys, scripted_scaleft::key_list({{"key-1", days_ago(1)}}));
   test::run(io_, manager().start());
-  boost::asio::steady_timer stop_later(io_, std::chrono::milliseconds(300));
-  stop_later.async_wait([&](boost::system::error_code) { stop_.request_stop(); });
-  test::run(io_, manager().run());
+  test::run_stopped_after(io_, manager().run(), std::chrono::milliseconds(300));
   EXPECT_EQ(api_->key().id, "key-1");
   EXPECT_EQ(fake_.count(scaleft_call::list_keys), 1u);  // the next check is a second away
   EXPECT_EQ(fake_.count(scaleft_call::create_key), 0u);

@@ -203,11 +203,10 @@ TEST(AuditReader, AStopDuringARetryEndsTheFetchWithNothing) {
   rig.retry.initial_backoff = std::chrono::seconds(30);
   rig.retry.max_backoff = std::chrono::seconds(30);
   rig.fake.then(scaleft_call::audits, scripted_scaleft::error(503, "service_offline", "down"));
-  boost::asio::steady_timer stop_soon(rig.io, std::chrono::milliseconds(200));
-  stop_soon.async_wait([&](boost::system::error_code) { rig.stop.request_stop(); });
   const auto t0 = clock_type::now();
-  auto page = test::run(rig.io, rig.reader->fetch(rig.reader->page_target("")));
-  EXPECT_FALSE(page);
+  auto page = test::run_stopped_after(rig.io, rig.reader->fetch(rig.reader->page_target("")),
+                                      std::chrono::milliseconds(200));
+  EXPECT_FALSE(page && *page);
   EXPECT_LT(clock_type::now() - t0, std::chrono::seconds(5));
 }
 

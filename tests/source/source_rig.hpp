@@ -2,13 +2,13 @@
 #pragma once
 
 #include "config/config.hpp"
-#include "daemon/runtime/stopper.hpp"
 #include "daemon/source/audit_reader.hpp"
 #include "daemon/source/rate_limiter.hpp"
 #include "daemon/source/scaleft_api.hpp"
 #include "daemon/source/source_client.hpp"
 #include "tests/support/run_bounded.hpp"
 #include "tests/support/scripted_scaleft.hpp"
+#include "tests/support/stop_after.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -33,9 +33,8 @@ class source_rig {
     client = std::make_unique<http::client>(io.get_executor(), source::source_url(source),
                                             source::source_client_options(source));
     api = std::make_unique<source::scaleft_api>(*client, source.team,
-                                                source::api_key{source.key_id, source.key_secret.value});
-    api->on_response = [this](const http::response& res) { limiter.observe(res); };
-    reader = std::make_unique<source::audit_reader>(*api, limiter, stop, source, retry);
+                                                source::api_key{source.key_id, source.key_secret.value}, &limiter);
+    reader = std::make_unique<source::audit_reader>(*api, source, retry);
   }
 
   boost::asio::io_context io;
@@ -43,7 +42,6 @@ class source_rig {
   config::source_config source;
   config::retry_config retry;
   source::rate_limiter limiter;
-  runtime::stopper stop{io.get_executor()};
   std::unique_ptr<http::client> client;
   std::unique_ptr<source::scaleft_api> api;
   std::unique_ptr<source::audit_reader> reader;
