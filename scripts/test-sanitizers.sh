@@ -9,7 +9,8 @@ bash scripts/install-deps.sh
 source scripts/build-env.sh
 
 jobs=$(nproc)
-common=(-G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DSF_BUILD_BENCH=OFF)
+# The fault hooks, as in scripts/test.sh: the tests that kill at a step or fail writes need them.
+common=(-G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DSF_BUILD_BENCH=OFF -DSF_TEST_HOOKS=ON)
 # The cache makes a re-run cheap; it is optional (Debian's ccache is in scripts/debian-packages.txt).
 if command -v ccache >/dev/null; then common+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 
