@@ -17,12 +17,13 @@ mapfile -t all < <(sed -n 's/^sf_fuzzer(\([a-z0-9_]*\).*/\1/p' tests/fuzz/CMakeL
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 
-# The fuzzers live in the ASan+UBSan build (scripts/test-sanitizers.sh asan makes it); build them if not.
+# The fuzzers live in the ASan+UBSan build (scripts/test-sanitizers.sh asan makes it); build them if not,
+# configured as that script does (the same options, so that its stage then rebuilds nothing).
 if [ ! -f "$build/CMakeCache.txt" ]; then
   launcher=()
   if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
-    -DSF_BUILD_BENCH=OFF -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld-14 \
+    -DSF_BUILD_BENCH=OFF -DSF_TEST_HOOKS=ON -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld-14 \
     -DSF_SANITIZE=address,undefined -DSF_FUZZ=ON "${launcher[@]}" >/dev/null
 fi
 cmake --build "$build" -j"$jobs" --target "${targets[@]/#/fuzz_}"

@@ -176,24 +176,6 @@ bool key_is(od::raw_json_string key, const char (&literal)[N]) {
   return std::memcmp(p, literal, N - 1) == 0 && p[N - 1] == '"';
 }
 
-// The JSON text of any value as received; consumes objects and arrays, leaves scalars to be skipped.
-simdjson::error_code raw_value(od::value& v, std::string_view& out) {
-  od::json_type t;
-  if (auto e = v.type().get(t)) return e;
-  if (t == od::json_type::object) {
-    od::object o;
-    if (auto e = v.get_object().get(o)) return e;
-    return o.raw_json().get(out);
-  }
-  if (t == od::json_type::array) {
-    od::array a;
-    if (auto e = v.get_array().get(a)) return e;
-    return a.raw_json().get(out);
-  }
-  out = trim_json_space(v.raw_json_token());
-  return simdjson::SUCCESS;
-}
-
 // The end of the value just consumed: the next token's start, minus the whitespace before it.
 simdjson::error_code span_to_here(od::document& doc, const char* start, std::string_view& out) {
   const char* end = nullptr;
@@ -202,14 +184,108 @@ simdjson::error_code span_to_here(od::document& doc, const char* start, std::str
   return simdjson::SUCCESS;
 }
 
+// Checks the escapes of a key with a backslash by unescaping it (a key without one is valid: simdjson's first
+// pass checked its UTF-8 and control bytes). Unescaping consumes the key: call it last, and not after
+// key_text unescaped it.
+simdjson::error_code check_key(od::field& field) {
+  const char* q = field.key().raw();
+  while (*q != '"' && *q != '\\') ++q;
+  if (*q == '"') return simdjson::SUCCESS;
+  std::string_view unescaped;
+  return field.unescaped_key().get(unescaped);
+}
+
+// Deeper than this is refused (simdjson's DOM limit), so that a page of brackets cannot exhaust the stack.
+constexpr int max_check_depth = 1024;
+
+// Consumes a string without unescaping it (a string without a backslash is valid after simdjson's first
+// pass); one with a backslash is unescaped, which checks its escapes.
+simdjson::error_code consume_string(od::value& v) {
+  const std::string_view raw = v.raw_json_token();
+  if (std::memchr(raw.data(), '\\', raw.size()) == nullptr) {
+    od::raw_json_string unchecked;
+    return v.get_raw_json_string().get(unchecked);
+  }
+  std::string_view unescaped;
+  return v.get_string().get(unescaped);
+}
+
+// Checks a value the renderer copies without reading it, and consumes it. On-demand validates only what is
+// read: a skipped value may hold what is not JSON (a bad number or literal, a bad escape, a missing comma
+// in a nested list), which copied raw would give the sinks a document that is not JSON. So every value that
+// ends up in a document is walked; a page holding a bad one is malformed (the caller fetches it again: it is
+// never passed on, nor its events dropped). Every scalar is consumed, not only looked at: on-demand skips an
+// unconsumed value by counting brackets, which lets a stray `:` or a missing `{` through (fuzz_audit_page,
+// corpus/audit_page/regress-unconsumed-value-skipped.json). Numbers are parsed as doubles, which takes
+// integers past 64 bits; only a number beyond a double's range (1e400) is refused.
+simdjson::error_code check_value(od::value v, int depth) {
+  if (depth > max_check_depth) return simdjson::DEPTH_ERROR;
+  od::json_type t;
+  if (auto e = v.type().get(t)) return e;
+  switch (t) {
+    case od::json_type::object: {
+      od::object o;
+      if (auto e = v.get_object().get(o)) return e;
+      for (auto f : o) {
+        od::field field;
+        if (auto e = std::move(f).get(field)) return e;
+        if (auto e = check_value(field.value(), depth + 1)) return e;
+        if (auto e = check_key(field)) return e;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::array: {
+      od::array a;
+      if (auto e = v.get_array().get(a)) return e;
+      for (auto el : a) {
+        od::value element;
+        if (auto e = std::move(el).get(element)) return e;
+        if (auto e = check_value(element, depth + 1)) return e;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::string:
+      return consume_string(v);
+    case od::json_type::number: {
+      double unused;
+      return v.get_double().get(unused);
+    }
+    case od::json_type::boolean: {
+      bool unused;
+      return v.get_bool().get(unused);
+    }
+    case od::json_type::null: {
+      bool is_null = false;
+      if (auto e = v.is_null().get(is_null)) return e;
+      return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    }
+  }
+  return simdjson::INCORRECT_TYPE;
+}
+
+// The JSON text of any value as received, checked (check_value); consumes objects and arrays, leaves
+// scalars to be skipped.
+simdjson::error_code raw_value(od::document& doc, od::value& v, std::string_view& out) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) return e;
+  if (t == od::json_type::object || t == od::json_type::array) {
+    const char* start = v.raw_json_token().data();
+    if (auto e = check_value(v, 0)) return e;
+    return span_to_here(doc, start, out);
+  }
+  out = trim_json_space(v.raw_json_token());
+  return check_value(v, 0);
+}
+
 bool is_string(od::value& v) {
   od::json_type t;
   return v.type().get(t) == simdjson::SUCCESS && t == od::json_type::string;
 }
 
-// Reads a string value into the arena as a JSON string; anything else leaves the field absent.
+// Reads a string value into the arena as a JSON string; anything else leaves the field absent (and is
+// checked, as it stays in the entry's object).
 simdjson::error_code take_string(state& s, od::value v, text_ref& out) {
-  if (!is_string(v)) return simdjson::SUCCESS;
+  if (!is_string(v)) return check_value(v, 0);
   std::string_view str;
   if (auto e = v.get_string().get(str)) return e;
   out = s.append_string(str);
@@ -250,12 +326,18 @@ simdjson::error_code read_object_fields(state& s, related_entry& entry, od::obje
             e = take_string(s, dfield.value(), entry.email);
           } else if (key_is(dkey, "full_name") && entry.full_name.empty()) {
             e = take_string(s, dfield.value(), entry.full_name);
+          } else {
+            e = check_value(dfield.value(), 0);
           }
-          if (e) return e;
+          if (e || (e = check_key(dfield))) return e;
         }
+      } else {
+        e = check_value(v, 0);
       }
+    } else {
+      e = check_value(v, 0);
     }
-    if (e) return e;
+    if (e || (e = check_key(field))) return e;
   }
   return simdjson::SUCCESS;
 }
@@ -323,10 +405,12 @@ simdjson::error_code add_entry(state& s, od::document& doc, std::string_view key
         object_raw = "null";
       } else {
         well_formed = false;  // the loop still reads the rest, for the ECS fields and the span
+        if (auto e = check_value(fv, 0)) return e;
       }
+      if (auto e = check_key(field)) return e;
     }
     if (auto e = span_to_here(doc, start, raw)) return e;
-  } else if (auto e = raw_value(v, raw)) {
+  } else if (auto e = raw_value(doc, v, raw)) {
     return e;
   }
   const std::size_t off = s.arena.size();
@@ -397,34 +481,36 @@ simdjson::error_code walk_details(state& s, od::document& doc, od::value v, even
     od::value fv = field.value();
     od::json_type t;
     if (auto e = fv.type().get(t)) return e;
+    bool key_read = false;  // key_text unescaped (and so checked) the key
     if (t == od::json_type::string) {
       const bool is_type = key_is(key, "type");
       // Most strings cannot be a key: without escapes the raw length is the value's length, and the index
-      // knows every key length. Skipping them spares the unescaping copy.
-      if (!is_type && !s.may_be_key(fv.raw_json_token())) continue;
-      std::string_view str;
-      if (auto e = fv.get_string().get(str)) return e;
-      if (is_type) {
-        ev.action = str;
-        ev.has_action = true;
-        continue;
-      }
-      // Any string may be a reference; the short, well-known role keys are compared raw.
-      const std::int32_t idx = s.find(str);
-      if (idx >= 0) {
-        role r = role::none;
-        if (key_is(key, "actor"))
-          r = role::actor;
-        else if (key_is(key, "user"))
-          r = role::user;
-        else if (key_is(key, "target_user"))
-          r = role::target_user;
-        else if (key_is(key, "service_user"))
-          r = role::service_user;
-        std::string_view name;
-        bool plain = true;
-        if (auto e = key_text(field, name, plain)) return e;
-        note_ref(s, idx, name, plain, r, ev.roles);
+      // knows every key length. Consuming them raw spares the unescaping copy.
+      if (!is_type && !s.may_be_key(fv.raw_json_token())) {
+        if (auto e = consume_string(fv)) return e;
+      } else {
+        std::string_view str;
+        if (auto e = fv.get_string().get(str)) return e;
+        if (is_type) {
+          ev.action = str;
+          ev.has_action = true;
+        } else if (const std::int32_t idx = s.find(str); idx >= 0) {
+          // Any string may be a reference; the short, well-known role keys are compared raw.
+          role r = role::none;
+          if (key_is(key, "actor"))
+            r = role::actor;
+          else if (key_is(key, "user"))
+            r = role::user;
+          else if (key_is(key, "target_user"))
+            r = role::target_user;
+          else if (key_is(key, "service_user"))
+            r = role::service_user;
+          std::string_view name;
+          bool plain = true;
+          if (auto e = key_text(field, name, plain)) return e;
+          key_read = true;
+          note_ref(s, idx, name, plain, r, ev.roles);
+        }
       }
     } else if (t == od::json_type::array) {
       // Lists of references (e.g. several users of a group change).
@@ -435,16 +521,25 @@ simdjson::error_code walk_details(state& s, od::document& doc, od::value v, even
       for (auto el : a) {
         od::value ev_el;
         if (auto e = std::move(el).get(ev_el)) return e;
-        if (!is_string(ev_el)) continue;
+        if (!is_string(ev_el)) {
+          if (auto e = check_value(ev_el, 1)) return e;
+          continue;
+        }
         std::string_view str;
         if (auto e = ev_el.get_string().get(str)) return e;
         const std::int32_t idx = s.find(str);
         if (idx < 0) continue;
-        if (name.empty()) {
+        if (!key_read) {
           if (auto e = key_text(field, name, plain)) return e;
+          key_read = true;
         }
         note_ref(s, idx, name, plain, role::none, ev.roles);
       }
+    } else if (auto e = check_value(fv, 0)) {
+      return e;
+    }
+    if (!key_read) {
+      if (auto e = check_key(field)) return e;
     }
   }
   return span_to_here(doc, start, ev.details);
@@ -818,7 +913,7 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, std::
     // Any other type: no index, events keep their raw references (an odd case, not an error), and the
     // value itself goes, as text, with the page's last document.
     if (t != od::json_type::object && t != od::json_type::null) {
-      if (auto e = raw_value(related, s.related_raw)) return fail(describe("related_objects", e));
+      if (auto e = raw_value(doc, related, s.related_raw)) return fail(describe("related_objects", e));
     }
   } else if (found != simdjson::NO_SUCH_FIELD) {
     return fail(describe("body is not JSON", found));
@@ -909,10 +1004,14 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, std::
           break;
         }
       } else if (key_is(key, "details") && t == od::json_type::null) {
-        // No details at all: nothing to keep.
+        // No details at all: nothing to keep (but the page must still be JSON).
+        if ((e = check_value(v, 0))) {
+          error = at_event(i, describe("details", e));
+          break;
+        }
       } else {
         extra_field x;
-        if ((e = field.unescaped_key().get(x.key)) || (e = raw_value(v, x.raw))) {
+        if ((e = field.unescaped_key().get(x.key)) || (e = raw_value(doc, v, x.raw))) {
           error = at_event(i, simdjson::error_message(e));
           break;
         }

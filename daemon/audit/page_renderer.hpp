@@ -35,8 +35,10 @@ class render_scratch {
 };
 
 // Parses an auditsV2 envelope ({"list": [...], "related_objects": {...}}) and appends one ECS document
-// per event to `batch`, in page order. A malformed envelope, or an event without a string `id`, makes the
-// whole page malformed: nothing is appended and the error says what was wrong (the caller retries the page).
+// per event to `batch`, in page order. A malformed envelope, an event without a string `id`, or a value that
+// is not JSON anywhere a document copies from (simdjson's on-demand pass does not validate what it skips, so
+// the renderer checks it) makes the whole page malformed: nothing is appended and the error says what was
+// wrong (the caller retries the page). A document never carries text that is not JSON.
 // Odd event contents (empty details, missing or malformed related objects, null references, unknown types and
 // fields) are not errors: they pass through under `scaleft.` unchanged.
 //

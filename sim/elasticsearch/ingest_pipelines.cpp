@@ -34,6 +34,8 @@ struct jnode {
   std::string raw = "null";
   std::vector<std::pair<std::string, jnode>> members;
   std::vector<jnode> items;
+  // User-provided: clang 14 with libstdc++ 12 cannot default it while `members` names the incomplete jnode.
+  jnode() {}
 
   static jnode from(simdjson::dom::element e) {
     jnode n;

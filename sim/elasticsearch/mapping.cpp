@@ -147,7 +147,7 @@ void merge_mapper(mapper& dst, mapper&& src) {
   if (src.dynamic != dynamic_mode::inherit) dst.dynamic = src.dynamic;
   dst.type = src.type;
   for (auto& [k, v] : src.params) {
-    auto it = std::find_if(dst.params.begin(), dst.params.end(), [&](const auto& p) { return p.first == k; });
+    auto it = std::find_if(dst.params.begin(), dst.params.end(), [&key = k](const auto& p) { return p.first == key; });
     if (it != dst.params.end()) it->second = v;
     else dst.params.emplace_back(k, v);
   }

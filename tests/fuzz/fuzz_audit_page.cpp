@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static sf::audit::render_scratch scratch;
   sf::audit::event_batch batch;
   const simdjson::padded_string body(sf::fuzz::as_text(data, size));
-  const auto out = sf::audit::render_page(parser, body, batch, scratch);
+  const auto out = sf::audit::render_page(parser, body, "2026-12-01T12:00:00.000000000Z", batch, scratch);
   if (!out.ok) {
     sf::fuzz::check(batch.empty(), "a malformed page appended events");
     sf::fuzz::check(!out.error.empty(), "a malformed page without an error message");
