@@ -1,6 +1,8 @@
 // Checks of single configuration values (URLs, addresses, index and sink names, programs): "" when valid.
 #include "config/validators.hpp"
 
+#include "common/http/listen_address.hpp"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -145,25 +147,9 @@ std::optional<std::string> cloud_id_to_url(std::string_view cloud_id) {
 
 std::string listen_address_problem(std::string_view listen) {
   if (listen.empty()) return {};
-  const auto colon = listen.rfind(':');
-  if (colon == std::string_view::npos)
-    return fmt::format("'{}' is not host:port (e.g. 127.0.0.1:8464)", listen);
-  std::string host(listen.substr(0, colon));
-  const std::string_view port = listen.substr(colon + 1);
-  unsigned n = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n > 65535)
-    return fmt::format("'{}' has no valid port (0-65535)", listen);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    in6_addr a6{};
-    if (inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &a6) == 1) return {};
-  } else if (host == "localhost") {
-    return {};
-  } else {
-    in_addr a4{};
-    if (inet_pton(AF_INET, host.c_str(), &a4) == 1) return {};
-  }
-  return fmt::format("'{}' needs an IP address or localhost as host (IPv6 in brackets)", listen);
+  auto parsed = http::parse_listen_address(listen);
+  if (auto* problem = std::get_if<std::string>(&parsed)) return *problem;
+  return {};
 }
 
 std::string index_name_problem(std::string_view name) {

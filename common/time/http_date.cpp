@@ -1,10 +1,12 @@
-// The three RFC 9110 HTTP-date forms, parsed by position (no strptime: it is locale-bound and lenient).
+// The three RFC 9110 HTTP-date forms, parsed by position (no strptime: it is locale-bound and lenient), and
+// the IMF-fixdate written.
 #include "common/time/http_date.hpp"
 
 #include "common/time/rfc3339.hpp"
 
 #include <array>
 #include <chrono>
+#include <string>
 
 namespace sf::time {
 namespace {
@@ -107,6 +109,20 @@ std::optional<std::int64_t> parse_http_date(std::string_view text) {
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   return parse_http_date(text, now);
+}
+
+std::string format_http_date(std::int64_t unix_s) {
+  // The RFC 3339 text gives the calendar fields; 1970-01-01 was a Thursday.
+  const std::string c = format_rfc3339(unix_s * 1'000'000'000, 0);  // YYYY-MM-DDTHH:MM:SSZ
+  std::int64_t days = unix_s / 86400;
+  if (unix_s % 86400 < 0) --days;
+  const auto weekday = static_cast<std::size_t>(((days + 3) % 7 + 7) % 7);  // 0 = Monday
+  const auto month = static_cast<std::size_t>(std::stoi(c.substr(5, 2)) - 1);
+  std::string out;
+  out.reserve(29);
+  out.append(short_days[weekday]).append(", ").append(c, 8, 2).append(" ").append(months[month]);
+  out.append(" ").append(c, 0, 4).append(" ").append(c, 11, 8).append(" GMT");
+  return out;
 }
 
 }  // namespace sf::time

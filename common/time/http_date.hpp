@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace sf::time {
@@ -18,5 +19,8 @@ std::optional<std::int64_t> parse_http_date(std::string_view text, std::int64_t 
 
 // The same, with the system clock's now.
 std::optional<std::int64_t> parse_http_date(std::string_view text);
+
+// The IMF-fixdate of unix second `unix_s`, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" (what servers send).
+std::string format_http_date(std::int64_t unix_s);
 
 }  // namespace sf::time

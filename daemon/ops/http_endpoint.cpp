@@ -2,6 +2,8 @@
 // bounded.
 #include "daemon/ops/http_endpoint.hpp"
 
+#include "common/http/listen_address.hpp"
+
 #include "common/log/logger.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -31,21 +33,14 @@ constexpr std::size_t max_connections = 32;
 constexpr int max_requests_per_connection = 1000;
 }  // namespace
 
-std::optional<tcp::endpoint> parse_listen_address(std::string_view listen) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  std::string host(listen.substr(0, colon));
-  const auto port_text = listen.substr(colon + 1);
-  unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535)
-    return std::nullopt;
-  if (host == "localhost") host = "127.0.0.1";
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  boost::system::error_code addr_ec;
-  auto addr = asio::ip::make_address(host, addr_ec);
-  if (addr_ec) return std::nullopt;
-  return tcp::endpoint(addr, static_cast<unsigned short>(port));
+std::optional<tcp::endpoint> listen_endpoint(std::string_view listen) {
+  auto parsed = http::parse_listen_address(listen);
+  const auto* a = std::get_if<http::listen_address>(&parsed);
+  if (!a) return std::nullopt;
+  boost::system::error_code ec;
+  const auto addr = asio::ip::make_address(a->ip, ec);
+  if (ec) return std::nullopt;
+  return tcp::endpoint(addr, a->port);
 }
 
 struct http_endpoint::state : std::enable_shared_from_this<http_endpoint::state> {
@@ -116,7 +111,7 @@ struct http_endpoint::state : std::enable_shared_from_this<http_endpoint::state>
 
 http_endpoint::http_endpoint(asio::any_io_executor ex, std::string_view listen, http_handler handler)
     : state_(std::make_shared<state>(ex, std::move(handler))) {
-  auto ep = parse_listen_address(listen);
+  auto ep = listen_endpoint(listen);
   if (!ep) throw std::runtime_error("http.listen is not host:port: " + std::string(listen));
   boost::system::error_code ec;
   state_->acceptor.open(ep->protocol(), ec);

@@ -24,7 +24,7 @@ struct http_reply {
 using http_handler = std::function<http_reply(std::string_view method, std::string_view target)>;
 
 // Parses "host:port" (IPv4, [IPv6] or localhost, as config validates). nullopt when it is none of these.
-std::optional<boost::asio::ip::tcp::endpoint> parse_listen_address(std::string_view listen);
+std::optional<boost::asio::ip::tcp::endpoint> listen_endpoint(std::string_view listen);
 
 class http_endpoint {
  public:

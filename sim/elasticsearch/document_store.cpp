@@ -2,6 +2,8 @@
 // sequence numbers, backing indices and rollover, ingest, and item outcomes.
 #include "sim/elasticsearch/document_store.hpp"
 
+#include "common/time/rfc3339.hpp"
+
 #include "sim/elasticsearch/json_text.hpp"
 
 #include <chrono>
@@ -13,12 +15,10 @@ namespace sfsim::es {
 namespace {
 
 std::string utc_today() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y.%m.%d", &tm);
-  return buf;
+  // The date of an RFC 3339 time, "2026-12-01T..." -> "2026.12.01" (the default rollover name's date).
+  std::string day = sf::time::format_rfc3339(std::chrono::system_clock::now(), 0).substr(0, 10);
+  day[4] = day[7] = '.';
+  return day;
 }
 
 std::uint64_t mix(std::uint64_t z) {

@@ -1,6 +1,8 @@
 // Ingest pipelines: PUT/GET/DELETE storage with put-time validation, and running one over a document
 // (set with {{{mustache}}} values or copy_from, remove, rename, pipeline).
 #include "sim/elasticsearch/ingest_pipelines.hpp"
+
+#include "common/time/rfc3339.hpp"
 #include "sim/elasticsearch/dom_util.hpp"
 
 #include "common/text/glob.hpp"
@@ -185,16 +187,8 @@ struct doc_run {
 }  // namespace
 
 std::string ingest_timestamp_now() {
-  const auto now = std::chrono::system_clock::now();
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(micros % 1000000));
-  return std::string(buf) + frac;
+  // Elasticsearch writes _ingest.timestamp with microseconds.
+  return sf::time::format_rfc3339(std::chrono::system_clock::now(), 6);
 }
 
 std::optional<rest_error> ingest_pipelines::put(std::string_view id, std::string_view body) {

@@ -2,6 +2,8 @@
 // GET _mapping, rollover and _has_privileges.
 #include "sim/elasticsearch/es_server.hpp"
 
+#include "common/time/rfc3339.hpp"
+
 #include "sim/elasticsearch/dom_util.hpp"
 #include "common/text/glob.hpp"
 #include "sim/elasticsearch/json_text.hpp"
@@ -29,19 +31,7 @@ std::string method_not_allowed(const request& req, std::string_view allowed) {
 bool is_write(http::verb m) { return m == http::verb::put || m == http::verb::post; }
 bool is_read(http::verb m) { return m == http::verb::get || m == http::verb::head; }
 
-std::string now_rfc3339() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[8];
-  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms));
-  return std::string(buf) + frac;
-}
+std::string now_rfc3339() { return sf::time::format_rfc3339(std::chrono::system_clock::now(), 3); }
 
 // "30d", "12h", "5m", "10s", "100ms" in milliseconds; nullopt if it is not a time value.
 std::optional<std::int64_t> parse_millis(std::string_view s) {

@@ -1,6 +1,7 @@
 // Time for the simulator: a movable clock, durations as typed on the command line, RFC 3339 with nanoseconds.
 #include "sim/scaleft/sim_time.hpp"
 
+#include "common/time/http_date.hpp"
 #include "common/time/rfc3339.hpp"
 
 #include <cmath>
@@ -46,16 +47,9 @@ std::string format_rfc3339_nanos(nanos t) {
 }
 
 std::string format_http_date(nanos t) {
-  static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::time_t secs = static_cast<std::time_t>(t / ns_per_s);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
-                months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
+  nanos secs = t / ns_per_s;
+  if (t % ns_per_s < 0) --secs;
+  return sf::time::format_http_date(secs);
 }
 
 }  // namespace sfsim::scaleft

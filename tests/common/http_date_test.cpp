@@ -70,5 +70,14 @@ TEST(HttpDate, RejectsBadInput) {
     EXPECT_EQ(parse_http_date(bad, now_s), std::nullopt) << bad;
 }
 
+TEST(HttpDate, FormatsTheImfFixdateThatParsesBack) {
+  EXPECT_EQ(format_http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");  // RFC 9110's example
+  EXPECT_EQ(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(format_http_date(-1), "Wed, 31 Dec 1969 23:59:59 GMT");
+  EXPECT_EQ(format_http_date(951782400), "Tue, 29 Feb 2000 00:00:00 GMT");
+  for (std::int64_t s : {0LL, 784111777LL, 1700000000LL, 4102444799LL, -86401LL})
+    EXPECT_EQ(parse_http_date(format_http_date(s), 0), s) << s;
+}
+
 }  // namespace
 }  // namespace sf::time
