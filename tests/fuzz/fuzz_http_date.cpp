@@ -1,4 +1,4 @@
-// Fuzz target: HTTP-date parsing (time::parse_http_date, the one parser for Retry-After and Date).
+// Fuzz target: HTTP-date parsing (sf::time::parse_http_date, the one parser for Retry-After and Date).
 #include "common/time/http_date.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -51,8 +51,8 @@ bool matches_canonical(std::string_view text, std::int64_t unix_s, bool leap) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto text = sf::fuzz::as_text(data, size);
-  const auto now = time::parse_http_date(text, 1'700'000'000);
-  const auto again = time::parse_http_date(text, 1'700'000'000);
+  const auto now = sf::time::parse_http_date(text, 1'700'000'000);
+  const auto again = sf::time::parse_http_date(text, 1'700'000'000);
   sf::fuzz::check(now == again, "the HTTP-date parser is not deterministic");
   if (now) {
     // Four-digit years at most: 0000-01-01 .. 9999-12-31 23:59:60 (RFC 850's two-digit years land inside
