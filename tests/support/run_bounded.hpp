@@ -53,17 +53,20 @@ template <class Awaitable>
   return st->done;
 }
 
+namespace detail {
+// Keeps what `body` returned; a named function, not a capturing coroutine lambda (GCC 12, CP.51).
+template <class T>
+boost::asio::awaitable<void> keep_result(boost::asio::awaitable<T> body, std::shared_ptr<std::optional<T>> out) {
+  T value = co_await std::move(body);
+  out->emplace(std::move(value));
+}
+}  // namespace detail
+
 // run_bounded() for a result: returns what `body` returned, throws watchdog_expired after `limit`.
 template <class T>
 T run(boost::asio::io_context& io, boost::asio::awaitable<T> body, std::chrono::milliseconds limit = 10s) {
   auto out = std::make_shared<std::optional<T>>();
-  // A lambda without captures: GCC 12 mishandles capturing lambdas that are coroutines.
-  auto keep = [](boost::asio::awaitable<T> inner,
-                 std::shared_ptr<std::optional<T>> into) -> boost::asio::awaitable<void> {
-    T value = co_await std::move(inner);
-    into->emplace(std::move(value));
-  };
-  if (!run_bounded(io, keep(std::move(body), out), limit))
+  if (!run_bounded(io, detail::keep_result(std::move(body), out), limit))
     throw watchdog_expired("the coroutine did not finish within " + std::to_string(limit.count()) + " ms");
   return std::move(**out);
 }

@@ -15,14 +15,6 @@
 
 namespace sf::test {
 
-namespace detail {
-template <class T>
-boost::asio::awaitable<void> keep_result(boost::asio::awaitable<T> body, std::shared_ptr<std::optional<T>> out) {
-  T value = co_await std::move(body);
-  out->emplace(std::move(value));
-}
-}  // namespace detail
-
 // `body` in a group that is asked to stop `after` from now; returns when the group is empty. Throws
 // watchdog_expired after `limit`, std::runtime_error when the task failed.
 inline void run_stopped_after(boost::asio::io_context& io, boost::asio::awaitable<void> body,
