@@ -2,6 +2,7 @@
 #include "config/validators.hpp"
 
 #include "common/http/listen_address.hpp"
+#include "common/http/url.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -11,7 +12,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 
 #include "config/index_pattern.hpp"
@@ -46,59 +46,31 @@ std::optional<std::string> base64_decode(std::string_view in) {
   return out;
 }
 
-bool valid_port(std::string_view p) {
-  int n = 0;
-  const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
-  return !p.empty() && ec == std::errc() && end == p.data() + p.size() && n >= 1 && n <= 65535;
-}
-
 }  // namespace
 
-url_check check_url(std::string_view url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return {{}, "is not a URL: expected https://host[:port][/path]"};
-  std::string scheme(url.substr(0, scheme_end));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  if (scheme != "http" && scheme != "https")
-    return {{}, fmt::format("has scheme '{}': use https:// (or http:// for a loopback host)", scheme)};
-  std::string_view rest = url.substr(scheme_end + 3);
-  if (rest.find_first_of("?#") != std::string_view::npos) return {{}, "must not have a query or a fragment"};
-  const auto slash = rest.find('/');
-  const std::string_view authority = rest.substr(0, slash);
-  const std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-  if (authority.find('@') != std::string_view::npos)
-    return {{}, "must not carry credentials (user@host): use the auth keys, which are kept secret"};
-  std::string_view host = authority, port;
-  bool has_port = false;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return {{}, "has an unterminated [IPv6] host"};
-    host = authority.substr(0, close + 1);
-    const auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return {{}, "has junk after the [IPv6] host"};
-      port = after.substr(1);
-      has_port = true;
+url_check check_url(std::string_view text) {
+  // A base URL: the forwarder appends its own paths and queries to it.
+  if (const auto sep = text.find("://");
+      sep != std::string_view::npos && text.find_first_of("?#", sep) != std::string_view::npos)
+    return {{}, "must not have a query or a fragment"};
+  http::url_refusal why;
+  const auto u = http::parse_url(text, &why);
+  if (!u) {
+    // The parser says what is wrong; the advice is the configuration's.
+    switch (why.problem) {
+      case http::url_problem::scheme:
+        return {{}, why.reason + ": use https:// (or http:// for a loopback host)"};
+      case http::url_problem::credentials:
+        return {{}, why.reason + ": use the auth keys, which are kept secret"};
+      default:
+        return {{}, why.reason};
     }
-  } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-    has_port = true;
   }
-  if (host.empty() || host == "[]") return {{}, "has no host"};
-  if (has_port) {
-    int p = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || p < 1 || p > 65535)
-      return {{}, fmt::format("has an invalid port '{}': use 1..65535", port)};
-  }
-  if (scheme == "http" && !is_loopback_host(host))
+  if (!u->tls() && !is_loopback_host(u->host))
     return {{},
             "uses plain http:// for a host that is not loopback (127.0.0.0/8, ::1, localhost); use https://"};
-  std::string normalized = scheme + "://" + std::string(authority) + std::string(path);
-  while (normalized.size() > scheme.size() + 3 + authority.size() && normalized.back() == '/')
-    normalized.pop_back();
+  std::string normalized = u->to_string();
+  while (normalized.size() > u->origin().size() && normalized.back() == '/') normalized.pop_back();
   return {normalized, {}};
 }
 
@@ -141,8 +113,10 @@ std::optional<std::string> cloud_id_to_url(std::string_view cloud_id) {
       return std::isalnum(ch) || ch == '.' || ch == '-' || ch == '_';
     });
   };
-  if (!plain(host) || !plain(es_uuid) || !valid_port(port)) return std::nullopt;
-  return fmt::format("https://{}.{}:{}", es_uuid, host, port);
+  if (!plain(host) || !plain(es_uuid)) return std::nullopt;
+  std::string text = fmt::format("https://{}.{}:{}", es_uuid, host, port);
+  if (!http::parse_url(text)) return std::nullopt;  // the port, 1..65535
+  return text;
 }
 
 std::string listen_address_problem(std::string_view listen) {

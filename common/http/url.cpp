@@ -1,6 +1,9 @@
 // URL parsing and escaping for the forwarder's HTTP clients.
 #include "common/http/url.hpp"
 
+#include "common/text/percent_encoding.hpp"
+
+#include <algorithm>
 #include <cctype>
 
 namespace sf::http {
@@ -9,29 +12,6 @@ namespace {
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else if (s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
   return out;
 }
 
@@ -86,47 +66,62 @@ std::string url::origin() const {
   return out;
 }
 
-std::optional<url> parse_url(std::string_view text) {
-  url u;
-  if (has_forbidden_char(text)) return std::nullopt;
+std::optional<url> parse_url(std::string_view text, url_refusal* why) {
+  auto refuse = [why](url_problem p, std::string reason) -> std::optional<url> {
+    if (why) *why = {p, std::move(reason)};
+    return std::nullopt;
+  };
+  if (has_forbidden_char(text)) return refuse(url_problem::character, "has a space or a control character");
   const auto sep = text.find("://");
-  if (sep == std::string_view::npos) return std::nullopt;
+  if (sep == std::string_view::npos)
+    return refuse(url_problem::not_a_url, "is not a URL: expected https://host[:port][/path]");
+  url u;
   u.scheme = lower(text.substr(0, sep));
-  if (u.scheme != "http" && u.scheme != "https") return std::nullopt;
+  if (u.scheme != "http" && u.scheme != "https")
+    return refuse(url_problem::scheme, "has scheme '" + u.scheme + "'");
   std::string_view rest = text.substr(sep + 3);
   const auto path_at = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, path_at);
   std::string_view target = path_at == std::string_view::npos ? std::string_view{} : rest.substr(path_at);
   if (auto hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
-  if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no credentials in URLs
-  if (authority.empty()) return std::nullopt;
-  if (authority.front() == '[') {
+  if (authority.find('@') != std::string_view::npos)
+    return refuse(url_problem::credentials, "must not carry credentials (user@host)");
+  std::string_view port;
+  bool has_port = false;
+  if (!authority.empty() && authority.front() == '[') {
     const auto close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
+    if (close == std::string_view::npos) return refuse(url_problem::host, "has an unterminated [IPv6] host");
     // Brackets hold IPv6 literals only, compared case-insensitively like any host (found by fuzz_url:
     // "https://[B2]:42/" printed as "https://B2:42/", which is another URL).
     u.host = lower(authority.substr(1, close - 1));
-    if (u.host.find(':') == std::string::npos) return std::nullopt;
+    if (u.host.empty()) return refuse(url_problem::host, "has no host");
+    if (u.host.find(':') == std::string::npos)
+      return refuse(url_problem::host, "has brackets around a host that is not an IPv6 address");
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':') return std::nullopt;
-      u.port = std::string(after.substr(1));
+      if (after.front() != ':') return refuse(url_problem::host, "has junk after the [IPv6] host");
+      port = after.substr(1);
+      has_port = true;
     }
   } else {
-    const auto colon = authority.rfind(':');
+    const auto colon = authority.find(':');
+    u.host = lower(authority.substr(0, colon));
     if (colon != std::string_view::npos) {
-      u.host = lower(authority.substr(0, colon));
-      u.port = std::string(authority.substr(colon + 1));
-      if (u.host.find(':') != std::string::npos) return std::nullopt;  // IPv6 needs brackets
-    } else {
-      u.host = lower(authority);
+      port = authority.substr(colon + 1);
+      has_port = true;
     }
   }
-  if (u.host.empty()) return std::nullopt;
-  if (u.port.empty()) u.port = u.tls() ? "443" : "80";
-  for (char c : u.port)
-    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-  if (u.port.size() > 5 || std::stoul(u.port) == 0 || std::stoul(u.port) > 65535) return std::nullopt;
+  if (u.host.empty()) return refuse(url_problem::host, "has no host");
+  if (has_port) {
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const unsigned long n = digits ? std::stoul(std::string(port)) : 0;
+    if (n < 1 || n > 65535)
+      return refuse(url_problem::port, "has an invalid port '" + std::string(port) + "': use 1..65535");
+    u.port = std::to_string(n);
+  } else {
+    u.port = u.tls() ? "443" : "80";
+  }
   if (target.empty()) u.target = "/";
   else if (target.front() == '?') u.target = "/" + std::string(target);
   else u.target = std::string(target);
@@ -158,27 +153,15 @@ std::optional<url> resolve_reference(const url& base, std::string_view ref) {
   return out;
 }
 
-std::string percent_encode(std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string join_path(std::string_view base_target, std::string_view path) {
   std::string_view base = base_target.substr(0, base_target.find('?'));
   while (!base.empty() && base.back() == '/') base.remove_suffix(1);
   return std::string(base) + std::string(path);
 }
+
+namespace {
+std::string decode(std::string_view s) { return text::percent_decode_lenient(s, text::plus_sign::space); }
+}  // namespace
 
 std::optional<std::string> query_parameter(std::string_view target, std::string_view name) {
   const auto q = target.find('?');
@@ -188,8 +171,8 @@ std::optional<std::string> query_parameter(std::string_view target, std::string_
     const auto amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     const auto eq = pair.find('=');
-    if (percent_decode(pair.substr(0, eq)) == name)
-      return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+    if (decode(pair.substr(0, eq)) == name)
+      return eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     query = query.substr(amp + 1);
   }

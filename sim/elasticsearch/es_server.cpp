@@ -7,6 +7,7 @@
 #include "sim/elasticsearch/bulk_response.hpp"
 #include "sim/elasticsearch/filter_path.hpp"
 #include "common/text/glob.hpp"
+#include "common/text/percent_encoding.hpp"
 #include "sim/elasticsearch/json_text.hpp"
 
 #include <array>
@@ -52,30 +53,7 @@ reply with_filter(reply r, const query_params& q, simdjson::dom::parser& parser)
   return r;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
-
-std::string url_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
-      i += 2;
-    } else if (s[i] == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 query_params parse_query(std::string_view query) {
   query_params out;
@@ -85,8 +63,10 @@ query_params parse_query(std::string_view query) {
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    out.emplace_back(url_decode(pair.substr(0, eq), true),
-                     eq == std::string_view::npos ? std::string() : url_decode(pair.substr(eq + 1), true));
+    out.emplace_back(sf::text::percent_decode_lenient(pair.substr(0, eq), sf::text::plus_sign::space),
+                     eq == std::string_view::npos
+                         ? std::string()
+                         : sf::text::percent_decode_lenient(pair.substr(eq + 1), sf::text::plus_sign::space));
   }
   return out;
 }
@@ -131,7 +111,7 @@ es_sim::es_sim(server_config cfg)
 reply es_sim::handle(request& req) {
   const std::string_view target = req.target();
   const auto qmark = target.find('?');
-  const std::string path = url_decode(target.substr(0, qmark), false);
+  const std::string path = sf::text::percent_decode_lenient(target.substr(0, qmark), sf::text::plus_sign::literal);
   const query_params q =
       parse_query(qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1));
   if (path == "/_sim" || path.starts_with("/_sim/")) return handle_control(req, path, q);

@@ -42,8 +42,6 @@ struct server_config {
 using query_params = std::vector<std::pair<std::string, std::string>>;
 // Splits "a=1&b=x%2Cy" into decoded pairs.
 query_params parse_query(std::string_view query);
-// Percent-decoding; '+' is a space only in a query string.
-std::string url_decode(std::string_view s, bool plus_is_space);
 
 class es_sim {
  public:

@@ -1,5 +1,6 @@
 // Injected failures: the --fault syntax, and which bulk request or item gets which fault.
 #include "sim/elasticsearch/fault_plan.hpp"
+#include "sim/common/fault_values.hpp"
 
 #include <charconv>
 #include <cstdlib>
@@ -90,19 +91,13 @@ std::variant<fault_rule, std::string> parse_fault(std::string_view spec) {
       rest = c == std::string_view::npos ? std::string_view{} : rest.substr(c + 1);
     }
     if (opt.starts_with("p=")) {
-      const std::string text(opt.substr(2));
-      char* end = nullptr;
-      const double p = std::strtod(text.c_str(), &end);
-      if (text.empty() || end != text.c_str() + text.size() || !(p >= 0 && p <= 1))
-        return bad("p must be a number in [0, 1]");
-      rule.probability = p;
+      const auto p = sfsim::parse_probability(opt.substr(2));
+      if (!p) return bad("p must be a number in [0, 1]");
+      rule.probability = *p;
     } else if (opt.starts_with("n=")) {
-      std::uint64_t n = 0;
-      const auto v = opt.substr(2);
-      const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-      if (v.empty() || ec != std::errc{} || ptr != v.data() + v.size() || n == 0)
-        return bad("n must be a positive integer");
-      rule.remaining = n;
+      const auto n = sfsim::parse_positive_count(opt.substr(2));
+      if (!n) return bad("n must be a positive integer");
+      rule.remaining = *n;
     } else if (opt.starts_with("id=") && rule.scope == fault_scope::item) {
       std::string_view ids = opt.substr(3);
       while (!ids.empty()) {

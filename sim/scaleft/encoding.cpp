@@ -33,12 +33,6 @@ std::string encode(const std::uint8_t* p, std::size_t n, const char* alphabet, b
   return out;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 }  // namespace
 
 std::string base64(std::span<const std::uint8_t> bytes) {
@@ -47,44 +41,6 @@ std::string base64(std::span<const std::uint8_t> bytes) {
 
 std::string base64url_nopad(std::string_view bytes) {
   return encode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), b64_url, false);
-}
-
-std::string percent_escape(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() + 8);
-  for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::optional<std::string> percent_decode(std::string_view text, bool query_mode) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (c == '+' && query_mode) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 std::optional<split_target> parse_target(std::string_view target) {
@@ -99,9 +55,11 @@ std::optional<split_target> parse_target(std::string_view target) {
     rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
     if (part.empty()) continue;
     const auto eq = part.find('=');
-    auto name = percent_decode(part.substr(0, eq), true);
-    auto value =
-        percent_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1), true);
+    // '+' is a space in a query, as Go's net/url reads it on the real service (a client that forgets to
+    // escape a base64 id therefore gets 400, as it would there); a broken escape is a 400 too.
+    auto name = sf::text::percent_decode_strict(part.substr(0, eq), sf::text::plus_sign::space);
+    auto value = sf::text::percent_decode_strict(
+        eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1), sf::text::plus_sign::space);
     if (!name || !value) return std::nullopt;
     out.query.emplace_back(std::move(*name), std::move(*value));
   }

@@ -78,14 +78,7 @@ std::string event_generator::random_id() {
 }
 
 std::string event_generator::uuid() {
-  const std::uint64_t a = rng_.next();
-  const std::uint64_t b = rng_.next();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return buf;
+  return rng_.uuid_v4();
 }
 
 std::string event_generator::trace_id() {

@@ -1,5 +1,6 @@
 // Injected failures: the --fault syntax, and which request gets which fault (by chance or the next N).
 #include "sim/scaleft/fault_plan.hpp"
+#include "sim/common/fault_values.hpp"
 
 #include "sim/scaleft/sim_time.hpp"
 
@@ -79,19 +80,13 @@ std::variant<fault_rule, std::string> parse_fault(std::string_view spec) {
   for (std::size_t i = 2; i < parts.size(); ++i) {
     const auto opt = parts[i];
     if (opt.starts_with("p=")) {
-      const std::string text(opt.substr(2));
-      char* end = nullptr;
-      const double p = std::strtod(text.c_str(), &end);
-      if (text.empty() || end != text.c_str() + text.size() || !(p >= 0 && p <= 1))
-        return "fault '" + std::string(spec) + "': p must be a number in [0, 1]";
-      rule.probability = p;
+      const auto p = sfsim::parse_probability(opt.substr(2));
+      if (!p) return "fault '" + std::string(spec) + "': p must be a number in [0, 1]";
+      rule.probability = *p;
     } else if (opt.starts_with("n=")) {
-      std::uint64_t n = 0;
-      const auto v = opt.substr(2);
-      const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-      if (v.empty() || ec != std::errc{} || ptr != v.data() + v.size() || n == 0)
-        return "fault '" + std::string(spec) + "': n must be a positive integer";
-      rule.remaining = n;
+      const auto n = sfsim::parse_positive_count(opt.substr(2));
+      if (!n) return "fault '" + std::string(spec) + "': n must be a positive integer";
+      rule.remaining = *n;
     } else if (opt.starts_with("delay=")) {
       const auto d = parse_duration(opt.substr(6));
       if (!d) return "fault '" + std::string(spec) + "': delay must be a duration such as 500ms or 3s";

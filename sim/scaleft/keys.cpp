@@ -49,14 +49,7 @@ std::string key_registry::random_secret(std::size_t bytes, bool url) {
 }
 
 std::string key_registry::new_uuid() {
-  const std::uint64_t a = rng_.next();
-  const std::uint64_t b = rng_.next();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return buf;
+  return rng_.uuid_v4();
 }
 
 api_key* key_registry::find_key_mut(std::string_view id) {

@@ -71,9 +71,9 @@ std::string build_page_url(std::string_view scheme, std::string_view host, std::
                            bool prev) {
   std::string url;
   url.reserve(96 + host.size());
-  url.append(scheme).append("://").append(host).append("/v1/teams/").append(percent_escape(team));
+  url.append(scheme).append("://").append(host).append("/v1/teams/").append(sf::text::percent_encode(team));
   url.append("/auditsV2?count=").append(std::to_string(count));
-  if (offset) url.append("&offset=").append(percent_escape(*offset));
+  if (offset) url.append("&offset=").append(sf::text::percent_encode(*offset));
   if (descending) url.append("&descending=true");
   if (prev) url.append("&prev=true");
   return url;

@@ -16,7 +16,7 @@ std::vector<std::string> path_segments(std::string_view path) {
   if (path.starts_with('/')) path.remove_prefix(1);
   while (!path.empty()) {
     const auto slash = path.find('/');
-    auto seg = percent_decode(path.substr(0, slash), false);
+    auto seg = sf::text::percent_decode_strict(path.substr(0, slash), sf::text::plus_sign::literal);
     out.push_back(seg ? *seg : std::string("\x01"));  // a broken escape matches no route
     if (slash == std::string_view::npos) break;
     path.remove_prefix(slash + 1);

@@ -338,6 +338,31 @@ sinks: [{name: a, type: file, path: /x}]
   EXPECT_THAT(e.message, HasSubstr("not loopback"));
 }
 
+TEST(ConfigErrors, UrlProblemsNameTheValueAndGiveAdvice) {
+  auto source_url = [](const std::string& url) {
+    return only_error("source:\n  url: " + url +
+                      "\n  team: acme\n  key_id: k\n  key_secret: s\nsinks: [{name: a, type: file, path: /x}]\n");
+  };
+  EXPECT_EQ(source_url("ftp://app.scaleft.com").message,
+            "'ftp://app.scaleft.com' has scheme 'ftp': use https:// (or http:// for a loopback host)");
+  EXPECT_EQ(source_url("https://me@app.scaleft.com").message,
+            "'https://me@app.scaleft.com' must not carry credentials (user@host): use the auth keys, which are "
+            "kept secret");
+  EXPECT_EQ(source_url("https://app.scaleft.com/v1?x=1").message,
+            "'https://app.scaleft.com/v1?x=1' must not have a query or a fragment");
+  EXPECT_EQ(source_url("https://app.scaleft.com:0").message,
+            "'https://app.scaleft.com:0' has an invalid port '0': use 1..65535");
+  EXPECT_EQ(source_url("app.scaleft.com").message,
+            "'app.scaleft.com' is not a URL: expected https://host[:port][/path]");
+}
+
+TEST(ConfigValues, UrlsAreStoredInCanonicalForm) {
+  auto r = load("source:\n  url: HTTPS://App.ScaleFT.com:443/base//\n  team: a\n  key_id: k\n  key_secret: s\n"
+                "sinks: [{name: a, type: file, path: /x}]\n");
+  ASSERT_TRUE(r.config) << all_errors(r);
+  EXPECT_EQ(r.config->source.url, "https://app.scaleft.com/base");
+}
+
 TEST(ConfigErrors, LoopbackHostsMayUsePlainHttp) {
   for (const char* url : {"http://127.0.0.1:1", "http://127.9.8.7", "http://[::1]:8080",
                           "http://localhost:9/x", "HTTP://LOCALHOST"}) {

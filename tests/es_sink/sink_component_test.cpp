@@ -3,6 +3,7 @@
 #include "sim/common/http_server.hpp"
 #include "sinks/elasticsearch/bulk.hpp"
 #include "sinks/elasticsearch/elasticsearch_sink.hpp"
+#include "tests/support/run_bounded.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
@@ -203,15 +205,12 @@ class es_sink_component : public ::testing::Test {
           error_ = e;
           if (!e) result_ = r;
         }));
-    const auto start = std::chrono::steady_clock::now();
-    bool cancelled = false;
-    while (running_ && std::chrono::steady_clock::now() - start < limit) {
-      io_.run_one_for(5ms);
-      if (cancel_after && !cancelled && std::chrono::steady_clock::now() - start >= *cancel_after) {
-        cancelled = true;
-        cancel_.emit(asio::cancellation_type::terminal);
-      }
+    if (cancel_after) {
+      const bool ended = sf::test::run_until(io_, [this] { return !running_; }, *cancel_after);
+      if (!ended) cancel_.emit(asio::cancellation_type::terminal);
+      limit -= std::min(limit, *cancel_after);
     }
+    (void)sf::test::run_until(io_, [this] { return !running_; }, limit);
     return result_;
   }
 
@@ -219,9 +218,7 @@ class es_sink_component : public ::testing::Test {
   void drain() {
     if (!running_) return;
     cancel_.emit(asio::cancellation_type::terminal);
-    const auto start = std::chrono::steady_clock::now();
-    while (running_ && std::chrono::steady_clock::now() - start < 5s) io_.run_one_for(5ms);
-    ASSERT_FALSE(running_) << "a cancelled delivery did not end";
+    ASSERT_TRUE(sf::test::run_until(io_, [this] { return !running_; }, 5s)) << "a cancelled delivery did not end";
   }
 
   std::vector<std::string> dead_letter_lines() const {
@@ -736,9 +733,7 @@ TEST_F(es_sink_component, an_unwritable_dead_letter_keeps_the_event_until_it_can
   EXPECT_EQ(sink->stats().dead_lettered, 0u);
   // The operator fixes the disk; the coroutine still running finishes on its next slow retry.
   fs::remove(state_dir_ / "dead-letter");
-  const auto start = std::chrono::steady_clock::now();
-  while (sink->stats().dead_lettered == 0 && std::chrono::steady_clock::now() - start < 5s)
-    io_.run_one_for(5ms);
+  (void)sf::test::run_until(io_, [&] { return sink->stats().dead_lettered != 0; }, 5s);
   EXPECT_EQ(sink->stats().dead_lettered, 1u);
   EXPECT_EQ(dead_letter_lines().size(), 1u);
 }

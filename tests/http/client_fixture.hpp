@@ -27,29 +27,7 @@ using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
 using sf::test::run_bounded;
-
-// Like run_bounded, and after `after` terminal cancellation reaches `body` through its slot, as a stop's end
-// (or a stop, through a task's filter) reaches an exchange in the daemon.
-template <class Awaitable>
-[[nodiscard]] bool run_cancelled_after(asio::io_context& io, Awaitable body, std::chrono::milliseconds after,
-                                       std::chrono::milliseconds bound = 10s) {
-  bool done = false;
-  std::exception_ptr failure;
-  asio::cancellation_signal signal;
-  asio::steady_timer timer(io, after);
-  timer.async_wait([&](const boost::system::error_code& ec) {
-    if (!ec && !done) signal.emit(asio::cancellation_type::terminal);
-  });
-  asio::co_spawn(io, std::move(body), asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e) {
-                   done = true;
-                   failure = e;
-                   timer.cancel();
-                   io.stop();
-                 }));
-  io.run_for(bound);
-  if (failure) std::rethrow_exception(failure);
-  return done;
-}
+using sf::test::run_cancelled_after;
 
 inline asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor, d);

@@ -114,6 +114,38 @@ TEST(ParseUrl, RejectsControlCharactersAndSpaces) {
   EXPECT_FALSE(parse_url("http://h\t/").has_value());
 }
 
+TEST(ParseUrl, SaysWhatIsWrong) {
+  // The reasons check-config prints (config adds its advice after them).
+  const std::pair<const char*, url_refusal> cases[] = {
+      {"app.scaleft.com", {url_problem::not_a_url, "is not a URL: expected https://host[:port][/path]"}},
+      {"FTP://h/", {url_problem::scheme, "has scheme 'ftp'"}},
+      {"https://u:p@h/", {url_problem::credentials, "must not carry credentials (user@host)"}},
+      {"https://[::1/", {url_problem::host, "has an unterminated [IPv6] host"}},
+      {"https://[::1]x/", {url_problem::host, "has junk after the [IPv6] host"}},
+      {"https://[b2]/", {url_problem::host, "has brackets around a host that is not an IPv6 address"}},
+      {"https://:9200/", {url_problem::host, "has no host"}},
+      {"https://[]/", {url_problem::host, "has no host"}},
+      {"https://h:0/", {url_problem::port, "has an invalid port '0': use 1..65535"}},
+      {"https://h:/", {url_problem::port, "has an invalid port '': use 1..65535"}},
+      {"https://h/a b", {url_problem::character, "has a space or a control character"}},
+  };
+  for (const auto& [text, want] : cases) {
+    url_refusal why;
+    EXPECT_FALSE(parse_url(text, &why).has_value()) << text;
+    EXPECT_EQ(why.problem, want.problem) << text;
+    EXPECT_EQ(why.reason, want.reason) << text;
+  }
+  url_refusal untouched;
+  EXPECT_TRUE(parse_url("https://h:0443/x", &untouched).has_value());
+  EXPECT_EQ(untouched.problem, url_problem::none);
+}
+
+TEST(ParseUrl, PortIsCanonical) {
+  // "0443" is 443: printed without it, and equal to the URL written without it.
+  EXPECT_EQ(must_parse("https://h:0443/x").to_string(), "https://h/x");
+  EXPECT_EQ(must_parse("http://h:09200/").port, "9200");
+}
+
 class Resolve : public ::testing::Test {
  protected:
   url base = must_parse("https://app.scaleft.com/v1/teams/acme/auditsV2?count=1000&offset=A");

@@ -3,6 +3,7 @@
 
 #include "daemon/runtime/cancellation.hpp"
 #include "daemon/runtime/task_group.hpp"
+#include "tests/support/run_bounded.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -37,10 +38,11 @@ class Group : public ::testing::Test {
   }
   // Runs until the group is empty; the time it took. A watchdog: a group still running after `bound` fails
   // the test instead of hanging it.
-  clock_type::duration drain(clock_type::duration bound = 10s) {
+  clock_type::duration drain(std::chrono::milliseconds bound = 10s) {
     const auto t0 = clock_type::now();
-    while (group_->running() > 0 && clock_type::now() - t0 < bound) io_.run_for(20ms);
-    EXPECT_EQ(group_->running(), 0u) << "the group did not end within the watchdog's bound";
+    const bool ended = sf::test::run_until(io_, [this] { return group_->running() == 0; },
+                                           bound);
+    EXPECT_TRUE(ended) << "the group did not end within the watchdog's bound";
     return clock_type::now() - t0;
   }
 

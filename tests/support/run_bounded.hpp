@@ -6,6 +6,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <exception>
@@ -51,6 +52,35 @@ template <class Awaitable>
   io.run_for(limit);
   if (st->error) std::rethrow_exception(st->error);
   return st->done;
+}
+
+// Like run_bounded, and after `after` terminal cancellation reaches `body` through its slot, as a stop's end
+// (or a stop, through a task's filter) reaches an exchange in the daemon.
+template <class Awaitable>
+[[nodiscard]] bool run_cancelled_after(boost::asio::io_context& io, Awaitable body, std::chrono::milliseconds after,
+                                       std::chrono::milliseconds limit = 10s) {
+  // On the heap: the timer's handler may run in a later run of `io`, after this frame is gone.
+  auto signal = std::make_shared<boost::asio::cancellation_signal>();
+  boost::asio::steady_timer timer(io, after);
+  timer.async_wait([signal](const boost::system::error_code& ec) {
+    if (!ec) signal->emit(boost::asio::cancellation_type::terminal);
+  });
+  const bool done = run_bounded(io, std::move(body), limit, signal->slot());
+  timer.cancel();
+  return done;
+}
+
+// Runs `io` until `done()` holds or `limit` passes (a watchdog for loops that wait on state, not on one
+// coroutine); returns whether it held. `io` keeps whatever work is still pending.
+template <class Predicate>
+[[nodiscard]] bool run_until(boost::asio::io_context& io, Predicate done, std::chrono::milliseconds limit = 10s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  io.restart();
+  while (!done() && std::chrono::steady_clock::now() < until) {
+    io.run_one_for(std::chrono::milliseconds(5));
+    if (io.stopped()) io.restart();
+  }
+  return done();
 }
 
 namespace detail {
