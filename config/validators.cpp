@@ -54,7 +54,7 @@ bool valid_port(std::string_view p) {
 
 }  // namespace
 
-url_check check_url(std::string_view url) {
+url_check check_url(std::string_view url, bool remote_http_ok) {
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return {{}, "is not a URL: expected https://host[:port][/path]"};
   std::string scheme(url.substr(0, scheme_end));
@@ -93,13 +93,31 @@ url_check check_url(std::string_view url) {
     if (port.empty() || ec != std::errc() || end != port.data() + port.size() || p < 1 || p > 65535)
       return {{}, fmt::format("has an invalid port '{}': use 1..65535", port)};
   }
-  if (scheme == "http" && !is_loopback_host(host))
+  if (scheme == "http" && !remote_http_ok && !is_loopback_host(host))
     return {{},
             "uses plain http:// for a host that is not loopback (127.0.0.0/8, ::1, localhost); use https://"};
   std::string normalized = scheme + "://" + std::string(authority) + std::string(path);
   while (normalized.size() > scheme.size() + 3 + authority.size() && normalized.back() == '/')
     normalized.pop_back();
   return {normalized, {}};
+}
+
+bool remote_plain_http(std::string_view normalized_url) {
+  if (!normalized_url.starts_with("http://")) return false;
+  std::string_view authority = normalized_url.substr(7);
+  authority = authority.substr(0, authority.find('/'));
+  std::string_view host = authority;
+  if (authority.starts_with('[')) host = authority.substr(0, authority.find(']') + 1);
+  else host = authority.substr(0, authority.find(':'));
+  return !is_loopback_host(host);
+}
+
+std::string remote_plain_http_problem(std::string_view opt_in_key) {
+  return fmt::format(
+      "uses plain http:// for a host that is not loopback (127.0.0.0/8, ::1, localhost): use https://, or set "
+      "{}: true for a service reached only inside a trusted network (requests and credentials then travel "
+      "unencrypted)",
+      opt_in_key);
 }
 
 bool is_loopback_host(std::string_view host) {
