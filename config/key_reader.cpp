@@ -353,8 +353,8 @@ bool key_reader::read_secret_file(const std::string& path, int line, const std::
   return true;
 }
 
-bool key_reader::validate_url(const std::string& raw, bool remote_http_ok, int line_no, const std::string& path,
-                              std::string& out) {
+bool key_reader::validate_url(const std::string& raw, bool remote_http_ok, int line_no,
+                              const std::string& path, std::string& out) {
   auto checked = check_url(raw, remote_http_ok);
   if (!checked.problem.empty()) {
     walker_.error(line_no, path, fmt::format("'{}' {}", raw, checked.problem));
@@ -403,7 +403,8 @@ bool key_reader::read_url_list(const key_spec& key, const map_view& m, void* sec
   std::vector<std::string> urls;
   for (auto& item : string_items(*e, path, "a URL", all_ok)) {
     std::string u;
-    if (validate_url(item.text, key.plain_http_by_rule, item.line, item.path, u)) urls.push_back(std::move(u));
+    if (validate_url(item.text, key.plain_http_by_rule, item.line, item.path, u))
+      urls.push_back(std::move(u));
   }
   return store(key, m, section, std::move(urls));
 }

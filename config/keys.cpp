@@ -174,7 +174,8 @@ void insecure_http_rule(rule_context& c) {
       line = line_of(list->value[i], line);
       path += fmt::format("[{}]", i);
     }
-    c.walker.error(line, path, fmt::format("'{}' {}", es.urls[i], remote_plain_http_problem("allow_insecure_http")));
+    c.walker.error(line, path,
+                   fmt::format("'{}' {}", es.urls[i], remote_plain_http_problem("allow_insecure_http")));
   }
 }
 

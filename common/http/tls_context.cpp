@@ -68,10 +68,10 @@ identity_problem load_identity(SSL_CTX* ctx, const client_identity& id) {
   if (is_encrypted_pem(id.key_pem))
     return {part::key, "the private key from " + from +
                            " is protected by a passphrase, which the forwarder cannot enter: store it "
-                           "decrypted (openssl pkey -in KEY -out PLAIN) in a file only the forwarder can read "
-                           "(mode 0600)"};
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(id.key_pem.data(), static_cast<int>(id.key_pem.size())),
-                                                &BIO_free);
+                           "decrypted (openssl pkey -in KEY -out PLAIN) in a file only the forwarder can "
+                           "read (mode 0600)"};
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(id.key_pem.data(), static_cast<int>(id.key_pem.size())), &BIO_free);
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
       bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr) : nullptr, &EVP_PKEY_free);
   if (!key)
@@ -80,8 +80,8 @@ identity_problem load_identity(SSL_CTX* ctx, const client_identity& id) {
   // use_PrivateKey already refuses a key that is not the certificate's; check_private_key says so plainly.
   if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();
-    return {part::key,
-            "the private key from " + from + " does not belong to the certificate in '" + id.certificate_file + "'"};
+    return {part::key, "the private key from " + from + " does not belong to the certificate in '" +
+                           id.certificate_file + "'"};
   }
   return {};
 }
@@ -89,7 +89,9 @@ identity_problem load_identity(SSL_CTX* ctx, const client_identity& id) {
 // ---- the pinned CA ----
 
 // The expected digest lives in the SSL_CTX's ex_data and is freed with it.
-void free_pin(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<sha256_digest*>(ptr); }
+void free_pin(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+  delete static_cast<sha256_digest*>(ptr);
+}
 
 int pin_index() {
   static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, free_pin);
@@ -189,7 +191,8 @@ std::string format_fingerprint(const sha256_digest& digest) {
 
 identity_problem check_client_identity(const client_identity& identity) {
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> scratch(SSL_CTX_new(TLS_client_method()), &SSL_CTX_free);
-  if (!scratch) return {identity_problem::part::certificate, "cannot make a TLS context: " + openssl_reason("no memory")};
+  if (!scratch)
+    return {identity_problem::part::certificate, "cannot make a TLS context: " + openssl_reason("no memory")};
   SSL_CTX_set_default_passwd_cb(scratch.get(), no_passphrase);
   return load_identity(scratch.get(), identity);
 }
@@ -208,7 +211,8 @@ ssl::context make_client_tls_context(const std::string& ca_file, const client_id
     if (ec) throw std::runtime_error("cannot load CA file " + ca_file + ": " + ec.message());
   }
   if (!identity.empty()) {
-    if (auto p = load_identity(ctx.native_handle(), identity)) throw std::runtime_error("client certificate: " + p.message);
+    if (auto p = load_identity(ctx.native_handle(), identity))
+      throw std::runtime_error("client certificate: " + p.message);
   }
   if (!ca_trusted_fingerprint.empty()) {
     std::string problem;
@@ -230,7 +234,8 @@ std::string certificate_failure(const SSL* conn) {
   std::string why = X509_verify_cert_error_string(verify);
   const sha256_digest* pin = pin_of(SSL_get_SSL_CTX(conn));
   if (pin && SSL_get_ex_data(conn, outcome_index()) == &pin_missing)
-    why += "; the server presented no CA certificate with the ca_trusted_fingerprint " + format_fingerprint(*pin);
+    why += "; the server presented no CA certificate with the ca_trusted_fingerprint " +
+           format_fingerprint(*pin);
   return why;
 }
 

@@ -1,4 +1,4 @@
-// TLS client contexts: always verified; extra CAs, a client certificate (mutual TLS), a CA pinned by fingerprint.
+// TLS client contexts: always verified; extra CAs, a client certificate (mutual TLS), a CA pinned by hash.
 #pragma once
 
 #include <boost/asio/ssl/context.hpp>

@@ -1,5 +1,6 @@
 // Tests of the Elasticsearch TLS keys: client certificate and key, ca_trusted_fingerprint, allow_insecure_http.
 #include "config/config_loader.hpp"
+#include "tests/config/load_text.hpp"
 #include "tests/support/test_pki.hpp"
 
 #include <gmock/gmock.h>
@@ -13,29 +14,17 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using sf::test::test_pki;
+using test::all_errors;
 
 load_result load(const std::string& sink_keys, std::map<std::string, std::string> vars = {}) {
   const std::string yaml = "source:\n  team: acme\n  key_id: kid-1\n  key_secret: inline-secret\nsinks:\n"
                            "  - name: elk\n    type: elasticsearch\n    index: audit\n" +
                            sink_keys;
-  return load_config_text(yaml, "test.yaml", [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  });
-}
-
-std::string all_errors(const load_result& r) {
-  std::string out;
-  for (const auto& e : r.errors) out += e.to_string() + "\n";
-  return out;
+  return load_config_text(yaml, "test.yaml", test::env_of(std::move(vars)));
 }
 
 load_error only_error(const std::string& sink_keys, std::map<std::string, std::string> vars = {}) {
-  auto r = load(sink_keys, std::move(vars));
-  EXPECT_FALSE(r.config.has_value());
-  EXPECT_EQ(r.errors.size(), 1u) << all_errors(r);
-  return r.errors.empty() ? load_error{} : r.errors.front();
+  return test::only_error_of(load(sink_keys, std::move(vars)));
 }
 
 const elasticsearch_sink_config& es_of(const load_result& r) {
@@ -70,7 +59,7 @@ TEST(EsPlainHttp, TheOptInLetsItThrough) {
 TEST(EsPlainHttp, TheOptInIsAnElasticsearchKeyOnly) {
   auto r = load_config_text("source:\n  url: http://10.0.0.5\n  allow_insecure_http: true\n  team: a\n  key_id: k\n"
                             "  key_secret: s\nsinks: [{name: a, type: file, path: /x}]\n",
-                            "test.yaml", [](const std::string&) { return std::nullopt; });
+                            "test.yaml", test::env_of({}));
   EXPECT_FALSE(r.config);
   EXPECT_THAT(all_errors(r), HasSubstr("source.allow_insecure_http"));
   EXPECT_THAT(all_errors(r), HasSubstr("not loopback"));
