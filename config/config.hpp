@@ -62,6 +62,12 @@ struct elasticsearch_sink_config {
   secret password;
   secret bearer_token;
   std::string ca_file;
+  // Hex SHA-256 of a CA certificate trusted when the cluster presents it in its chain (Elastic's
+  // ca_trusted_fingerprint), beside the system store and ca_file; "": none.
+  std::string ca_trusted_fingerprint;
+  std::string client_certificate;  // PEM file shown to a cluster that requires client certificates
+  secret client_key;               // its private key (PEM), inline or from client_key_file
+  bool allow_insecure_http = false;  // plain http:// to a host that is not loopback (an in-cluster service)
   enum class compression { none, gzip } compress = compression::gzip;
   std::size_t max_batch_events = 5000;
   std::size_t max_batch_bytes = 10 * 1024 * 1024;

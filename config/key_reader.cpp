@@ -130,7 +130,8 @@ bool key_reader::read_value(const key_spec& key, const map_view& m, void* sectio
     }
     case kind::url: {
       std::string raw, url;
-      if (walker_.get_string(m, name, raw) && validate_url(raw, m.line_of_key(name), m.child(name), url))
+      if (walker_.get_string(m, name, raw) &&
+          validate_url(raw, key.plain_http_by_rule, m.line_of_key(name), m.child(name), url))
         stored = store(key, m, section, std::move(url));
       return stored;
     }
@@ -352,9 +353,9 @@ bool key_reader::read_secret_file(const std::string& path, int line, const std::
   return true;
 }
 
-bool key_reader::validate_url(const std::string& raw, int line_no, const std::string& path,
-                              std::string& out) {
-  auto checked = check_url(raw);
+bool key_reader::validate_url(const std::string& raw, bool remote_http_ok, int line_no,
+                              const std::string& path, std::string& out) {
+  auto checked = check_url(raw, remote_http_ok);
   if (!checked.problem.empty()) {
     walker_.error(line_no, path, fmt::format("'{}' {}", raw, checked.problem));
     return false;
@@ -402,7 +403,8 @@ bool key_reader::read_url_list(const key_spec& key, const map_view& m, void* sec
   std::vector<std::string> urls;
   for (auto& item : string_items(*e, path, "a URL", all_ok)) {
     std::string u;
-    if (validate_url(item.text, item.line, item.path, u)) urls.push_back(std::move(u));
+    if (validate_url(item.text, key.plain_http_by_rule, item.line, item.path, u))
+      urls.push_back(std::move(u));
   }
   return store(key, m, section, std::move(urls));
 }

@@ -71,7 +71,8 @@ class key_reader {
   bool read_program(const key_spec& key, const map_view& m, void* section);
   bool read_section_key(const key_spec& key, const map_view& m, void* section);
   bool read_sinks(const key_spec& key, const map_view& m, void* section);
-  bool validate_url(const std::string& raw, int line_no, const std::string& path, std::string& out);
+  bool validate_url(const std::string& raw, bool remote_http_ok, int line_no, const std::string& path,
+                    std::string& out);
 
   yaml_walker& walker_;
   key_lines lines_;

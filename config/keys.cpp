@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "config/key_reader.hpp"
+#include "common/http/tls_context.hpp"
 #include "common/units/units.hpp"
 #include "config/validators.hpp"
 
@@ -80,6 +81,13 @@ std::string retention_check(const void* section, const value& v) {
   return {};
 }
 
+std::string fingerprint_check(const void*, const value& v) {
+  const auto& text = std::get<std::string>(v);
+  std::string problem;
+  if (!text.empty() && !http::parse_sha256_fingerprint(text, &problem)) return problem;
+  return {};
+}
+
 // ---- rules across keys ----
 
 void backoff_order_rule(rule_context& c) {
@@ -126,6 +134,49 @@ void one_auth_mode_rule(rule_context& c) {
   if (has_user && !has_password)
     c.walker.error(m.line, m.child("password"), "required with username (give password or password_file)");
   if (!has_user && has_password) c.walker.error(m.line, m.child("username"), "required with password");
+}
+
+// A client certificate goes with its key; both are loaded now, so that a missing file, a key that is not the
+// certificate's or one behind a passphrase shows at check-config and not at the first connection.
+void client_identity_rule(rule_context& c) {
+  const auto& es = as<elasticsearch_sink_config>(c.section);
+  const map_view& m = c.map;
+  const bool has_certificate = m.given("client_certificate") != nullptr;
+  const char* key_key = m.given("client_key_file") ? "client_key_file" : "client_key";
+  const bool has_key = m.given(key_key) != nullptr;
+  if (has_certificate && !has_key)
+    c.walker.error(m.line, m.child("client_key"),
+                   "required with client_certificate (give client_key or client_key_file)");
+  if (has_key && !has_certificate)
+    c.walker.error(m.line, m.child("client_certificate"), fmt::format("required with {}", key_key));
+  // Either value may have been refused already (then it is empty): that error is enough.
+  if (es.client_certificate.empty() || es.client_key.empty()) return;
+  const auto problem =
+      http::check_client_identity({es.client_certificate, es.client_key.value, es.client_key.source});
+  if (!problem) return;
+  const char* blamed = problem.at == http::identity_problem::part::key ? key_key : "client_certificate";
+  c.walker.error(m.line_of_key(blamed), m.child(blamed), problem.message);
+}
+
+// Plain http:// to a host that is not loopback only with allow_insecure_http: true (in-cluster services).
+void insecure_http_rule(rule_context& c) {
+  const auto& es = as<elasticsearch_sink_config>(c.section);
+  if (es.allow_insecure_http) return;
+  const entry* list = c.map.given("urls");
+  const char* key = list ? "urls" : "url";
+  // The urls are the list's items in order when every item loaded; then the item itself is blamed.
+  const bool by_item = list && list->value.IsSequence() && list->value.size() == es.urls.size();
+  for (std::size_t i = 0; i < es.urls.size(); ++i) {
+    if (!remote_plain_http(es.urls[i])) continue;
+    int line = c.map.line_of_key(key);
+    std::string path = c.map.child(key);
+    if (by_item) {
+      line = line_of(list->value[i], line);
+      path += fmt::format("[{}]", i);
+    }
+    c.walker.error(line, path,
+                   fmt::format("'{}' {}", es.urls[i], remote_plain_http_problem("allow_insecure_http")));
+  }
 }
 
 // Rotation manages the keys of one named service user: without the name it cannot list or create them.
@@ -419,11 +470,16 @@ const section_spec& elasticsearch_sink_section() {
       .keys =
           {
               // url and cloud_id are ways to write urls: check-config shows the urls they give.
-              {.name = "url", .type = kind::url, .help = "the cluster endpoint", .bound = {nullptr, add_url}},
+              {.name = "url",
+               .type = kind::url,
+               .help = "the cluster endpoint; `http://` only for loopback or with `allow_insecure_http`",
+               .bound = {nullptr, add_url},
+               .plain_http_by_rule = true},
               {.name = "urls",
                .type = kind::url_list,
                .help = "cluster endpoints, tried in order (failover)",
-               .bound = bind<&e::urls>()},
+               .bound = bind<&e::urls>(),
+               .plain_http_by_rule = true},
               {.name = "cloud_id",
                .type = kind::cloud_id,
                .help = "Elastic Cloud id, for the cluster's endpoint",
@@ -467,6 +523,34 @@ const section_spec& elasticsearch_sink_section() {
                .shape = "path",
                .default_note = "the system store",
                .bound = bind<&e::ca_file>()},
+              {.name = "ca_trusted_fingerprint",
+               .type = kind::string,
+               .help = "SHA-256 of a CA certificate (hex, with or without `:`) trusted when the cluster presents "
+                       "it in its chain, beside `ca_file` and the system store; host names are still checked "
+                       "(see TLS to Elasticsearch)",
+               .shape = "hex",
+               .default_note = "none",
+               .bound = bind<&e::ca_trusted_fingerprint>(),
+               .check = fingerprint_check,
+               .shown = [](const void* s) { return !as<e>(s).ca_trusted_fingerprint.empty(); }},
+              {.name = "client_certificate",
+               .type = kind::string,
+               .help = "PEM client certificate (then any intermediates) for a cluster that requires one "
+                       "(mutual TLS); with `client_key`",
+               .shape = "path",
+               .default_note = "none",
+               .bound = bind<&e::client_certificate>(),
+               .shown = [](const void* s) { return !as<e>(s).client_certificate.empty(); }},
+              {.name = "client_key",
+               .type = kind::secret,
+               .help = "the client certificate's private key, PEM, without a passphrase",
+               .bound = bind<&e::client_key>()},
+              {.name = "allow_insecure_http",
+               .type = kind::boolean,
+               .help = "let `http://` reach a host that is not loopback (an in-cluster service on a trusted "
+                       "network); warned about at start",
+               .bound = bind<&e::allow_insecure_http>(),
+               .shown = [](const void* s) { return as<e>(s).allow_insecure_http; }},
               {.name = "compression",
                .type = kind::choice,
                .choices = {opt("gzip", c::gzip), opt("none", c::none)},
@@ -519,7 +603,9 @@ const section_spec& elasticsearch_sink_section() {
                .bound = bind<&e::pipeline>()},
           },
       .groups = {{{"url", "urls", "cloud_id"}}, {{"index", "data_stream"}}},
-      .rules = {{"bearer_token", one_auth_mode_rule}}};
+      .rules = {{"bearer_token", one_auth_mode_rule},
+                {"client_key", client_identity_rule},
+                {"allow_insecure_http", insecure_http_rule}}};
   return spec;
 }
 

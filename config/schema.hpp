@@ -71,6 +71,9 @@ struct key_spec {
   bool (*shown)(const void* section) = nullptr;
   // kind::section: its keys, and where its struct is inside the parent's. kind::sink_list: the keys every
   // sink has, where the vector of sinks is, and the types of sink.
+  // kind::url and kind::url_list: plain http:// to a host that is not loopback is left to a rule of the
+  // section (an opt-in key decides) instead of being refused with the value.
+  bool plain_http_by_rule = false;
   const section_spec* sub = nullptr;
   void* (*locate)(void* parent) = nullptr;
   const std::vector<sink_variant>* sinks = nullptr;

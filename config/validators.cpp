@@ -48,7 +48,7 @@ std::optional<std::string> base64_decode(std::string_view in) {
 
 }  // namespace
 
-url_check check_url(std::string_view text) {
+url_check check_url(std::string_view text, bool remote_http_ok) {
   // A base URL: the forwarder appends its own paths and queries to it.
   if (const auto sep = text.find("://");
       sep != std::string_view::npos && text.find_first_of("?#", sep) != std::string_view::npos)
@@ -66,12 +66,25 @@ url_check check_url(std::string_view text) {
         return {{}, why.reason};
     }
   }
-  if (!u->tls() && !is_loopback_host(u->host))
+  if (!u->tls() && !remote_http_ok && !is_loopback_host(u->host))
     return {{},
             "uses plain http:// for a host that is not loopback (127.0.0.0/8, ::1, localhost); use https://"};
   std::string normalized = u->to_string();
   while (normalized.size() > u->origin().size() && normalized.back() == '/') normalized.pop_back();
   return {normalized, {}};
+}
+
+bool remote_plain_http(std::string_view normalized_url) {
+  const auto u = http::parse_url(normalized_url);
+  return u && !u->tls() && !is_loopback_host(u->host);
+}
+
+std::string remote_plain_http_problem(std::string_view opt_in_key) {
+  return fmt::format(
+      "uses plain http:// for a host that is not loopback (127.0.0.0/8, ::1, localhost): use https://, or set "
+      "{}: true for a service reached only inside a trusted network (requests and credentials then travel "
+      "unencrypted)",
+      opt_in_key);
 }
 
 bool is_loopback_host(std::string_view host) {

@@ -12,8 +12,15 @@ struct url_check {
   std::string problem;  // empty when the URL is acceptable
 };
 
-// An http(s) URL without credentials, query or fragment; plain http:// only for a loopback host.
-url_check check_url(std::string_view url);
+// An http(s) URL without credentials, query or fragment; plain http:// only for a loopback host unless
+// `remote_http_ok` (the caller checks the opt-in; see remote_plain_http).
+url_check check_url(std::string_view url, bool remote_http_ok = false);
+
+// True for a normalized http:// URL whose host is not loopback: what allow_insecure_http must opt into.
+bool remote_plain_http(std::string_view normalized_url);
+
+// The refusal of such a URL without the opt-in, naming the opt-in key.
+std::string remote_plain_http_problem(std::string_view opt_in_key);
 
 // True for localhost, 127.0.0.0/8 and ::1: the only hosts plain http:// is allowed to reach.
 bool is_loopback_host(std::string_view host);

@@ -27,19 +27,9 @@ constexpr std::size_t read_chunk = 64 * 1024;
 struct client::impl {
   impl(asio::any_io_executor ex, url o, client_options opts)
       : executor(ex), origin(std::move(o)), options(std::move(opts)), resolver(ex, options.resolve) {
-    if (origin.tls()) {
-      tls_context.emplace(asio::ssl::context::tls_client);
-      tls_context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                               asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                               asio::ssl::context::no_tlsv1_1);
-      tls_context->set_verify_mode(asio::ssl::verify_peer);
-      boost::system::error_code ec;
-      tls_context->set_default_verify_paths(ec);
-      if (!options.ca_file.empty()) {
-        tls_context->load_verify_file(options.ca_file, ec);
-        if (ec) throw std::runtime_error("cannot load CA file " + options.ca_file + ": " + ec.message());
-      }
-    }
+    if (origin.tls())
+      tls_context.emplace(
+          make_client_tls_context(options.ca_file, options.identity, options.ca_trusted_fingerprint));
   }
 
   void close() {
@@ -102,8 +92,7 @@ struct client::impl {
     if (hec) {
       r.ec = hec;
       r.error = "TLS handshake with " + origin.origin() + " failed: " + hec.message();
-      const long verify = SSL_get_verify_result(ssl);
-      if (verify != X509_V_OK) r.error += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
+      if (auto why = certificate_failure(ssl); !why.empty()) r.error += " (certificate: " + why + ")";
       close();
       co_return r;
     }

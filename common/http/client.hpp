@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/http/resolver.hpp"
+#include "common/http/tls_context.hpp"
 #include "common/http/url.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -21,6 +22,8 @@ using response = bhttp::response<bhttp::string_body>;
 
 struct client_options {
   std::string ca_file;  // a PEM file of extra trust anchors; TLS is always verified
+  client_identity identity;            // shown to servers that ask for a client certificate; empty: none
+  std::string ca_trusted_fingerprint;  // hex SHA-256 of a CA trusted when the server presents it; "": none
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // the whole exchange: lookup to last byte
   std::uint64_t max_response_bytes = 256ull * 1024 * 1024;
   std::string user_agent = "scaleft-forwarder/" SF_VERSION;
@@ -36,7 +39,7 @@ struct exchange_result {
 
 class client {
  public:
-  // Throws std::runtime_error when the CA file cannot be loaded (a start-up failure).
+  // Throws std::runtime_error when the CA file or the client identity cannot be loaded (a start-up failure).
   client(boost::asio::any_io_executor ex, url origin, client_options opts);
   ~client();
   client(const client&) = delete;

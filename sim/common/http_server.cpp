@@ -240,13 +240,19 @@ tcp::endpoint parse_endpoint(const std::string& text) {
   return {addr, static_cast<unsigned short>(port)};
 }
 
-std::shared_ptr<asio::ssl::context> make_server_tls(const std::string& cert_file, const std::string& key_file) {
+std::shared_ptr<asio::ssl::context> make_server_tls(const std::string& cert_file, const std::string& key_file,
+                                                    const std::string& client_ca_file) {
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
   boost::system::error_code ec;
   ctx->use_certificate_chain_file(cert_file, ec);
   if (ec) throw std::runtime_error("TLS certificate " + cert_file + ": " + ec.message());
   ctx->use_private_key_file(key_file, asio::ssl::context::pem, ec);
   if (ec) throw std::runtime_error("TLS key " + key_file + ": " + ec.message());
+  if (!client_ca_file.empty()) {
+    ctx->load_verify_file(client_ca_file, ec);
+    if (ec) throw std::runtime_error("TLS client CA " + client_ca_file + ": " + ec.message());
+    ctx->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+  }
   return ctx;
 }
 

@@ -73,9 +73,12 @@ class http_server {
 // Parses "host:port" (host may be [v6]); throws std::invalid_argument naming the bad text.
 boost::asio::ip::tcp::endpoint parse_endpoint(const std::string& text);
 
-// Builds a TLS server context from PEM files; throws std::runtime_error naming the file on failure.
+// Builds a TLS server context from PEM files; throws std::runtime_error naming the file on failure. With
+// `client_ca_file`, clients must present a certificate issued by one of its CAs (as Elasticsearch's
+// `xpack.security.http.ssl.client_authentication: required`): the handshake fails without one.
 std::shared_ptr<boost::asio::ssl::context> make_server_tls(const std::string& cert_file,
-                                                           const std::string& key_file);
+                                                           const std::string& key_file,
+                                                           const std::string& client_ca_file = {});
 
 // Writes "http(s)://host:port" for the bound endpoint to `path` (atomically) and to stdout, so that
 // tests and scripts that started the simulator on port 0 can find it.

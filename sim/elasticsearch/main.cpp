@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     // Also on the answers the shared server makes itself (413 before the body is read).
     if (product_header) so.common_headers = {{"X-elastic-product", "Elasticsearch"}};
     const bool tls = !opt.tls_cert.empty();
-    if (tls) so.tls = sfsim::make_server_tls(opt.tls_cert, opt.tls_key);
+    if (tls) so.tls = sfsim::make_server_tls(opt.tls_cert, opt.tls_key, opt.tls_client_ca);
     sfsim::http_server server(
         io, sfsim::parse_endpoint(opt.listen), [&sim](sfsim::request& req) { return sim.handle(req); }, so);
     server.start();

@@ -29,7 +29,7 @@ std::variant<std::uint64_t, std::string> parse_byte_size(std::string_view text) 
 
 std::string usage() {
   return "usage: es-sim --listen 127.0.0.1:0 --port-file FILE\n"
-         "              [--tls-cert FILE --tls-key FILE]\n"
+         "              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
          "              [--api-key-file FILE] [--basic-file FILE] [--bearer-file FILE]\n"
          "              [--data-stream-pattern 'logs-*-*']... [--max-content-length 100mb]\n"
          "              [--fault SPEC]... [--version 8.15.0] [--seed N]\n"
@@ -62,6 +62,7 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
                                                  "--port-file",
                                                  "--tls-cert",
                                                  "--tls-key",
+                                                 "--tls-client-ca",
                                                  "--api-key-file",
                                                  "--basic-file",
                                                  "--bearer-file",
@@ -90,6 +91,8 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
       o.tls_cert = *v;
     else if (flag == "--tls-key")
       o.tls_key = *v;
+    else if (flag == "--tls-client-ca")
+      o.tls_client_ca = *v;
     else if (flag == "--api-key-file")
       o.api_key_file = *v;
     else if (flag == "--basic-file")
@@ -132,6 +135,7 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
     }
   }
   if (o.tls_cert.empty() != o.tls_key.empty()) return "--tls-cert and --tls-key go together";
+  if (!o.tls_client_ca.empty() && o.tls_cert.empty()) return "--tls-client-ca needs --tls-cert and --tls-key";
   return o;
 }
 

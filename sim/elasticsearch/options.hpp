@@ -15,6 +15,7 @@ struct options {
   std::string port_file;
   std::string tls_cert;
   std::string tls_key;
+  std::string tls_client_ca;  // clients must present a certificate issued by this CA (mutual TLS)
   std::string api_key_file;
   std::string basic_file;
   std::string bearer_file;

@@ -7,6 +7,7 @@
 #include "common/log/logger.hpp"
 #include "common/retry/backoff.hpp"
 #include "sinks/elasticsearch/bulk.hpp"
+#include "sinks/elasticsearch/client_settings.hpp"
 #include "sinks/elasticsearch/dead_letter.hpp"
 #include "sinks/elasticsearch/product_header.hpp"
 #include "sinks/elasticsearch/setup_runner.hpp"
@@ -92,8 +93,7 @@ struct elasticsearch_sink::impl {
       if (!parsed) throw std::runtime_error("elasticsearch sink " + name + ": bad url " + u);
       urls.push_back(*parsed);
     }
-    client_opts.ca_file = cfg.ca_file;
-    client_opts.timeout = cfg.request_timeout;
+    client_opts = client_options_of(cfg);
     const int n_slots = std::max(1, cfg.max_in_flight);
     for (int i = 0; i < n_slots; ++i) {
       slot s;
@@ -108,6 +108,13 @@ struct elasticsearch_sink::impl {
                {"auth", elasticsearch::auth_kind(cfg)},
                {"max_in_flight", n_slots},
                {"gzip", cfg.compress == config::elasticsearch_sink_config::compression::gzip}});
+    if (const auto hosts = insecure_http_hosts(cfg); !hosts.empty()) {
+      std::string list;
+      for (const auto& h : hosts) list += (list.empty() ? "" : ",") + h;
+      log::warn("elasticsearch sink uses plain http to a host that is not loopback (allow_insecure_http): "
+                "events and credentials cross the network unencrypted",
+                {{"sink", name}, {"hosts", list}});
+    }
   }
 
   // An index name with %{+...} date fields, or nullopt for a fixed name.

@@ -1,5 +1,6 @@
 // Tests of the configuration loader: every error class, values, env expansion, secrets, rendering.
 #include "config/config_loader.hpp"
+#include "tests/config/load_text.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <gmock/gmock.h>
@@ -29,30 +30,16 @@ sinks:
     path: /tmp/audit.ndjson
 )";
 
-env_lookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using test::all_errors;
+using test::env_of;
 
 load_result load(const std::string& yaml, std::map<std::string, std::string> vars = {}) {
   return load_config_text(yaml, "test.yaml", env_of(std::move(vars)));
 }
 
-std::string all_errors(const load_result& r) {
-  std::string out;
-  for (const auto& e : r.errors) out += e.to_string() + "\n";
-  return out;
-}
-
 // The single error expected from a config with one mistake.
 load_error only_error(const std::string& yaml, std::map<std::string, std::string> vars = {}) {
-  auto r = load(yaml, std::move(vars));
-  EXPECT_FALSE(r.config.has_value());
-  EXPECT_EQ(r.errors.size(), 1u) << all_errors(r);
-  return r.errors.empty() ? load_error{} : r.errors.front();
+  return test::only_error_of(load(yaml, std::move(vars)));
 }
 
 using sf::test::temp_dir;

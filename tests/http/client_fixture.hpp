@@ -54,6 +54,17 @@ inline url loopback_url(const sfsim::http_server& server, bool tls = false,
   return u.value_or(url{});
 }
 
+// One exchange on a client of its own, run to its end (bounded) on `io`, which is then restarted.
+inline exchange_result send_once(asio::io_context& io, const url& origin, const client_options& o,
+                                 request req) {
+  client c(io.get_executor(), origin, o);
+  exchange_result out;
+  out.ec = boost::asio::error::would_block;
+  EXPECT_TRUE(run_bounded(io, [&]() -> asio::awaitable<void> { out = co_await c.send(std::move(req)); }()));
+  io.restart();
+  return out;
+}
+
 inline boost::asio::ip::tcp::endpoint any_loopback_port() {
   return {boost::asio::ip::make_address("127.0.0.1"), 0};
 }

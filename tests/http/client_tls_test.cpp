@@ -1,60 +1,16 @@
 // TLS tests of http::client: a CA and server certificates made with `openssl` in a temp dir, verification on.
 #include "tests/http/client_fixture.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_pki.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <random>
-
 namespace sf::http::test {
 namespace {
 
-namespace fs = std::filesystem;
 namespace beast = boost::beast;
 
-// A throw-away PKI: one CA, and server certificates signed by it for the names we ask for.
-class test_pki {
- public:
-  test_pki() {
-    write("ca.cnf",
-          "[req]\ndistinguished_name = dn\nx509_extensions = v3_ca\nprompt = no\n"
-          "[dn]\nCN = scaleft-forwarder test CA\n"
-          "[v3_ca]\nbasicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\n"
-          "subjectKeyIdentifier = hash\n");
-    ok_ =
-        run("openssl req -x509 -config ca.cnf -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-            "-keyout ca.key -out ca.pem -days 2");
-  }
-  bool ok() const { return ok_; }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  // Issues `name`.pem / `name`.key with the given subjectAltName (e.g. "IP:127.0.0.1").
-  bool issue(const std::string& name, const std::string& san) {
-    write(name + ".ext", "subjectAltName = " + san +
-                             "\nbasicConstraints = CA:FALSE\nkeyUsage = "
-                             "critical,digitalSignature\nextendedKeyUsage = serverAuth\n");
-    return run("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=" + name +
-               " -keyout " + name + ".key -out " + name + ".csr") &&
-           run("openssl x509 -req -in " + name +
-               ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile " + name + ".ext -out " +
-               name + ".pem");
-  }
-
- private:
-  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
-  bool run(const std::string& cmd) {
-    const std::string full = "cd '" + dir_.string() + "' && " + cmd + " >openssl.log 2>&1";
-    return std::system(full.c_str()) == 0;
-  }
-
-  sf::test::temp_dir tmp_{"sf-http-tls"};
-  fs::path dir_ = tmp_.path();
-  bool ok_ = false;
-};
+using sf::test::test_pki;
 
 class ClientTls : public ::testing::Test {
  protected:
@@ -80,12 +36,7 @@ class ClientTls : public ::testing::Test {
   }
 
   exchange_result send_with(const client_options& o, const std::string& host = "127.0.0.1") {
-    client c(io_.get_executor(), loopback_url(*server_, true, host), o);
-    exchange_result out;
-    out.ec = boost::asio::error::would_block;
-    EXPECT_TRUE(run_bounded(io_, [&]() -> asio::awaitable<void> { out = co_await c.send(get("/x")); }()));
-    io_.restart();
-    return out;
+    return send_once(io_, loopback_url(*server_, true, host), o, get("/x"));
   }
 
   static client_options with_ca() {

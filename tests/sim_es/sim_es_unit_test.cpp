@@ -399,6 +399,13 @@ TEST(SimEsOptions, FlagsAndOneLineErrors) {
   EXPECT_TRUE(std::holds_alternative<std::string>(parse_options({"--listen"})));
 }
 
+TEST(SimEsOptions, ClientCaGoesWithTheServerCertificate) {
+  auto o = parse_options({"--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-client-ca", "ca.pem"});
+  ASSERT_TRUE(std::holds_alternative<options>(o));
+  EXPECT_EQ(std::get<options>(o).tls_client_ca, "ca.pem");
+  EXPECT_THAT(std::get<std::string>(parse_options({"--tls-client-ca", "ca.pem"})), HasSubstr("--tls-cert"));
+}
+
 // The handler, driven with in-memory requests (no sockets).
 class SimEsHandler : public ::testing::Test {
  protected:
