@@ -71,6 +71,24 @@ inline event_batch make_batch(int first, int count, std::size_t pad = 40) {
   return b;
 }
 
+// Passes everything on to `inner` and calls `on_error(n)` at the sink's n-th failed write. The sink reports
+// a failed write on the event loop after the attempt has ended (its partial write removed) and before the
+// retry starts, so the file can be read there without racing the disk thread, and the disk "healed".
+struct failed_write_hook final : sf::sinks::sink_observer {
+  sf::sinks::sink_observer& inner;
+  std::function<void(std::uint64_t)> on_error;
+  std::uint64_t errors = 0;
+  failed_write_hook(sf::sinks::sink_observer& i, std::function<void(std::uint64_t)> f)
+      : inner(i), on_error(std::move(f)) {}
+  void on_request(std::string_view status) override {
+    inner.on_request(status);
+    if (status == "error") on_error(++errors);
+  }
+  void on_bytes(std::uint64_t payload, std::uint64_t wire) override { inner.on_bytes(payload, wire); }
+  void on_retry(std::uint64_t events) override { inner.on_retry(events); }
+  void on_dead_letter(std::uint64_t events) override { inner.on_dead_letter(events); }
+};
+
 inline file_sink_config plain(const fs::path& p) {
   file_sink_config c;
   c.path = p.string();

@@ -163,22 +163,22 @@ TEST(FileSink, InjectedDiskFullLeavesNoPartialLineAndDeliversOnceTheDiskRecovers
   std::string before;
   {
     sf::ops::sink_telemetry seen;
+    std::string seen_while_full;
+    std::uint64_t errors_while_full = 0;
+    failed_write_hook hook(seen, [&](std::uint64_t errors) {
+      if (errors != 3) return;
+      seen_while_full = slurp(p);
+      errors_while_full = errors;
+      fs::remove(flag);  // room again
+    });
     file_sink sink("files", plain(p), io.get_executor(), fast_retries());
-    sink.set_observer(seen);
+    sink.set_observer(hook);
     const event_batch a = make_batch(0, 5);
     run(io, sink.deliver(a));
     before = a.ndjson();
 
     append_raw(flag, "");  // the disk fills up
     const event_batch b = make_batch(5, 20);
-    std::string seen_while_full;
-    std::uint64_t errors_while_full = 0;
-    asio::steady_timer heal(io, 300ms);
-    heal.async_wait([&](boost::system::error_code) {
-      seen_while_full = slurp(p);
-      errors_while_full = sink.counters().write_errors;
-      fs::remove(flag);  // room again
-    });
     const auto report = run(io, sink.deliver(b));
     EXPECT_EQ(seen_while_full, before) << "a partial batch was left in the file while the disk was full";
     EXPECT_GE(errors_while_full, 2u);
@@ -202,16 +202,17 @@ TEST(FileSink, InjectedDiskFullWithZstdLeavesOnlyWholeFrames) {
   const fs::path flag = d.path() / "disk-full";
   fail_writes_scope fail(d.path(), flag);
   asio::io_context io;
-  file_sink sink("zfiles", zstd_config(p), io.get_executor(), fast_retries());
-  const event_batch a = make_batch(0, 5), b = make_batch(5, 5);
-  run(io, sink.deliver(a));
-  append_raw(flag, "");
   std::string seen;
-  asio::steady_timer heal(io, 200ms);
-  heal.async_wait([&](boost::system::error_code) {
+  failed_write_hook hook(sf::sinks::no_sink_observer(), [&](std::uint64_t errors) {
+    if (errors != 2) return;
     seen = zstdcat(p);
     fs::remove(flag);
   });
+  file_sink sink("zfiles", zstd_config(p), io.get_executor(), fast_retries());
+  sink.set_observer(hook);
+  const event_batch a = make_batch(0, 5), b = make_batch(5, 5);
+  run(io, sink.deliver(a));
+  append_raw(flag, "");
   run(io, sink.deliver(b));
   EXPECT_EQ(seen, a.ndjson());
   EXPECT_EQ(zstdcat(p), std::string(a.ndjson()) + std::string(b.ndjson()));
