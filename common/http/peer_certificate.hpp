@@ -9,7 +9,7 @@ struct x509_st;
 namespace sf::http {
 
 struct certificate_info {
-  std::string subject;  // RFC 2253, most specific first: "CN=app.scaleft.com,O=Okta"
+  std::string subject;  // RFC 2253 (the last RDN first): "CN=app.scaleft.com,O=Okta,C=US"
   std::string issuer;
   std::int64_t not_after_unix = 0;  // seconds since the epoch (UTC)
 };
