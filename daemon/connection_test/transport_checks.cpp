@@ -51,7 +51,8 @@ std::string describe_tls(const std::string& version, const std::optional<http::c
   if (!out.empty()) out += ", ";
   out += cert->subject.empty() ? std::string("(no subject)") : cert->subject;
   const std::int64_t left = cert->not_after_unix - now_unix;
-  const std::int64_t days = (left >= 0 ? left : -left) / 86400;
+  // Whole days to the nearest: a certificate issued for 30 days shows 30, not 29, just after issue.
+  const std::int64_t days = ((left >= 0 ? left : -left) + 43200) / 86400;
   if (left >= 0)
     out += ", expires " + utc_date(cert->not_after_unix) + " (" + std::to_string(days) + (days == 1 ? " day)" : " days)");
   else

@@ -11,7 +11,7 @@ import tempfile
 import unittest
 import urllib.request
 
-from harness import ES_SIM, ForwarderTest, Sim, write_config
+from harness import ES_SIM, ForwarderTest, RealElasticsearch, Sim, write_config
 
 API_KEY = "shipper-key-id:shipper-key-secret-9f8e7d"  # es-sim's "id:key"
 STREAM = "logs-scaleft.audit-default"
@@ -295,6 +295,25 @@ class TestConnection(ForwarderTest):
         r = self.check()
         self.assertEqual(r.returncode, 2)
         self.assertEqual(r.stdout, "")
+
+
+class RealNode(ForwarderTest):
+    """The real Elasticsearch 7.10.2 node (open source, no security) of the ctest fixture es_node."""
+
+    def test_a_node_without_security_skips_privileges_and_nothing_is_written(self):
+        node = RealElasticsearch()
+        node.reset()
+        sim = self.start_scaleft_sim(events=3)
+        write_config(self.config_path, sim, self.state_dir,
+                     f"  - name: node\n    type: elasticsearch\n    url: {node.url}\n    index: scaleft-tc-probe\n")
+        r = self.run_forwarder_cmd("test-connection", "--config", self.config_path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        lines = {tuple(line.split(None, 2)[:2]): line.split(None, 3)[2:] for line in r.stdout.splitlines()[:-1]}
+        self.assertEqual(lines[("node", "tls")], ["skipped", "plain http"])
+        self.assertEqual(lines[("node", "auth")][0], "ok")
+        self.assertEqual(lines[("node", "version")], ["ok", "Elasticsearch 7.10.2"])
+        self.assertEqual(lines[("node", "privileges")], ["skipped", "security not enabled"])
+        self.assertEqual(node.request("HEAD", "/scaleft-tc-probe")[0], 404, "test-connection created the index")
 
 
 if __name__ == "__main__":

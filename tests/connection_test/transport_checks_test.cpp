@@ -27,6 +27,9 @@ TEST(TransportChecks, TheTlsLineNamesVersionSubjectAndDaysLeft) {
   EXPECT_EQ(describe_tls("TLSv1.3", cert(now + 89 * 86400 + 5), now),
             "TLSv1.3, CN=app.scaleft.com, expires 2027-02-28 (89 days)");
   EXPECT_EQ(describe_tls("TLSv1.2", cert(now + 86400), now), "TLSv1.2, CN=app.scaleft.com, expires 2026-12-02 (1 day)");
+  // Days to the nearest: a 30-day certificate seconds after issue still has 30.
+  EXPECT_EQ(describe_tls("TLSv1.3", cert(now + 30 * 86400 - 3), now),
+            "TLSv1.3, CN=app.scaleft.com, expires 2026-12-30 (30 days)");
   EXPECT_EQ(describe_tls("TLSv1.3", cert(now - 2 * 86400), now),
             "TLSv1.3, CN=app.scaleft.com, expired 2026-11-29 (2 days ago)");
   EXPECT_EQ(describe_tls("TLSv1.3", std::nullopt, now), "TLSv1.3");
