@@ -24,8 +24,10 @@ asio::awaitable<void> probe_all(const config::forwarder_config& cfg, std::int64_
   out.push_back(std::move(source));
   for (const auto& sink : cfg.sinks) {
     if (const auto* es = std::get_if<config::elasticsearch_sink_config>(&sink.settings)) {
-      for (const auto& url : es->urls) {
-        ct::target_report one = co_await ct::probe_elasticsearch(sink.name, *es, url, now);
+      for (std::size_t i = 0; i < es->urls.size(); ++i) {
+        ct::target_report one = co_await ct::probe_elasticsearch(sink.name, *es, es->urls[i], now);
+        // Several URLs: each is checked, and its lines say which one ("elk[2]"); the endpoint names it in full.
+        if (es->urls.size() > 1) one.name += "[" + std::to_string(i + 1) + "]";
         out.push_back(std::move(one));
       }
     } else {

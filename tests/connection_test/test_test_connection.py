@@ -263,6 +263,46 @@ class TestConnection(ForwarderTest):
         self.assertEqual(got[("archive", "directory")][0], "failed")
         self.assertIn("is not a directory", got[("archive", "directory")][1])
 
+    def test_the_key_on_record_is_the_one_tested(self):
+        # After a rotation run uses state_dir/credentials.json, not source.key_id: so does test-connection.
+        sim, es = self.start_all()
+        self.configure(sim, es.url)
+        with open(sim.key_secret_file()) as f:
+            secret = f.read().strip()
+        os.makedirs(self.state_dir)
+        creds = os.path.join(self.state_dir, "credentials.json")
+        with open(creds, "w") as f:
+            json.dump({"version": 1, "current": {"id": sim.key_id(), "secret": secret}}, f)
+        os.chmod(creds, 0o600)
+        with open(self.config_path) as f:
+            text = f.read().replace(f"key_id: {sim.key_id()}", "key_id: a-key-rotated-away")
+        with open(self.config_path, "w") as f:
+            f.write(text)
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(f"for key {sim.key_id()} (credentials.json in {self.state_dir})",
+                      self.lines(r.stdout)[("source", "auth")][1])
+        os.remove(creds)
+        got = self.lines(self.check().stdout)
+        self.assertEqual(got[("source", "auth")][0], "failed")
+        self.assertIn("key a-key-rotated-away (source.key_id)", got[("source", "auth")][1])
+
+    def test_each_url_of_a_sink_is_checked(self):
+        sim, es = self.start_all()
+        self.configure(sim, es.url)
+        with open(self.config_path) as f:
+            text = f.read().replace(f"    url: {es.url}\n",
+                                    f"    urls: [{es.url}, 'https://127.0.0.1:{free_port()}']\n")
+        with open(self.config_path, "w") as f:
+            f.write(text)
+        r = self.check("--json")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        targets = {t["name"]: t for t in json.loads(r.stdout)["targets"]}
+        self.assertEqual(list(targets), ["source", "elk[1]", "elk[2]", "archive"])
+        self.assertTrue(targets["elk[1]"]["ok"])
+        self.assertEqual(targets["elk[1]"]["endpoint"], es.url)
+        self.assertEqual([s["status"] for s in targets["elk[2]"]["steps"] if s["step"] == "tcp"], ["failed"])
+
     def test_json_is_one_object_per_target(self):
         sim, es = self.start_all()
         self.lack(es, b"create_doc")
