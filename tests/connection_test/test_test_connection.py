@@ -98,6 +98,13 @@ class TestConnection(ForwarderTest):
         write_config(self.config_path, sim, self.state_dir, sinks,
                      extra_source=f"  ca_file: {source_ca or self.pki.path('ca.pem')}\n")
 
+    def edit_config(self, old, new):
+        with open(self.config_path) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        with open(self.config_path, "w") as f:
+            f.write(text.replace(old, new))
+
     def check(self, *args):
         return self.run_forwarder_cmd("test-connection", "--config", self.config_path, *args)
 
@@ -173,10 +180,7 @@ class TestConnection(ForwarderTest):
         with open(wrong, "w") as f:
             f.write("not-the-secret-0a1b2c3d")
         os.chmod(wrong, 0o600)
-        with open(self.config_path) as f:
-            text = f.read().replace(sim.key_secret_file(), wrong)
-        with open(self.config_path, "w") as f:
-            f.write(text)
+        self.edit_config(sim.key_secret_file(), wrong)
         r = self.check()
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         got = self.lines(r.stdout)
@@ -274,10 +278,7 @@ class TestConnection(ForwarderTest):
         with open(creds, "w") as f:
             json.dump({"version": 1, "current": {"id": sim.key_id(), "secret": secret}}, f)
         os.chmod(creds, 0o600)
-        with open(self.config_path) as f:
-            text = f.read().replace(f"key_id: {sim.key_id()}", "key_id: a-key-rotated-away")
-        with open(self.config_path, "w") as f:
-            f.write(text)
+        self.edit_config(f"key_id: {sim.key_id()}", "key_id: a-key-rotated-away")
         r = self.check()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn(f"for key {sim.key_id()} (credentials.json in {self.state_dir})",
@@ -290,11 +291,8 @@ class TestConnection(ForwarderTest):
     def test_each_url_of_a_sink_is_checked(self):
         sim, es = self.start_all()
         self.configure(sim, es.url)
-        with open(self.config_path) as f:
-            text = f.read().replace(f"    url: {es.url}\n",
+        self.edit_config(f"    url: {es.url}\n",
                                     f"    urls: [{es.url}, 'https://127.0.0.1:{free_port()}']\n")
-        with open(self.config_path, "w") as f:
-            f.write(text)
         r = self.check("--json")
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         targets = {t["name"]: t for t in json.loads(r.stdout)["targets"]}
