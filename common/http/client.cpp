@@ -24,6 +24,22 @@ using tcp = asio::ip::tcp;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk = 64 * 1024;
 
+namespace {
+
+// "127.0.0.1:9200, [::1]:9200": what a lookup found or a connect reached, for the connection trace.
+std::string describe_endpoints(const endpoints& eps) {
+  std::string out;
+  for (const auto& ep : eps) {
+    if (!out.empty()) out += ", ";
+    const auto a = ep.address();
+    out += a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+    out += ":" + std::to_string(ep.port());
+  }
+  return out;
+}
+
+}  // namespace
+
 struct client::impl {
   impl(asio::any_io_executor ex, url o, client_options opts)
       : executor(ex), origin(std::move(o)), options(std::move(opts)), resolver(ex, options.resolve) {
@@ -51,6 +67,12 @@ struct client::impl {
     return std::max(d, std::chrono::milliseconds(1));
   }
 
+  // Tells the observer (if any) how a step of the connect ended; nothing is built when there is none.
+  void report(step_kind kind, bool ok, const std::string& detail) {
+    if (!options.on_step) return;
+    options.on_step(connection_step{kind, ok, detail, kind == step_kind::tls ? presented : std::nullopt});
+  }
+
   asio::awaitable<exchange_result> connect(time_point deadline) {
     exchange_result r;
     // The lookup counts against the exchange's deadline like every other step; cancellation ends it.
@@ -59,8 +81,10 @@ struct client::impl {
       r.ec = resolved.ec;
       r.error = "cannot resolve " + origin.host + ": " +
                 (resolved.ec == asio::error::timed_out ? std::string("timed out") : resolved.ec.message());
+      report(step_kind::dns, false, r.error);
       co_return r;
     }
+    if (options.on_step) report(step_kind::dns, true, describe_endpoints(resolved.found));
     beast::tcp_stream stream(executor);
     // The stream's timer runs to the exchange's deadline through connect, TLS, write and read.
     stream.expires_at(deadline);
@@ -69,8 +93,10 @@ struct client::impl {
     if (cec) {
       r.ec = cec;
       r.error = "cannot connect to " + origin.origin() + ": " + cec.message();
+      report(step_kind::tcp, false, r.error);
       co_return r;
     }
+    if (options.on_step) report(step_kind::tcp, true, describe_endpoints({ep}));
     stream.socket().set_option(tcp::no_delay(true));
     ++connections;
     if (!origin.tls()) {
@@ -79,6 +105,15 @@ struct client::impl {
       co_return r;
     }
     tls_stream.emplace(std::move(stream), *tls_context);
+    if (options.on_step) {
+      // The server's certificate as it was presented, also when verification refuses it. Verification itself
+      // is unchanged: the callback returns OpenSSL's own verdict.
+      presented.reset();
+      tls_stream->set_verify_callback([this](bool preverified, asio::ssl::verify_context& vc) {
+        if (!presented) presented = describe_certificate(X509_STORE_CTX_get0_cert(vc.native_handle()));
+        return preverified;
+      });
+    }
     SSL* ssl = tls_stream->native_handle();
     boost::system::error_code aec;
     asio::ip::make_address(origin.host, aec);
@@ -93,9 +128,11 @@ struct client::impl {
       r.ec = hec;
       r.error = "TLS handshake with " + origin.origin() + " failed: " + hec.message();
       if (auto why = certificate_failure(ssl); !why.empty()) r.error += " (certificate: " + why + ")";
+      report(step_kind::tls, false, r.error);
       close();
       co_return r;
     }
+    report(step_kind::tls, true, SSL_get_version(ssl));
     connected = true;
     co_return r;
   }
@@ -192,6 +229,7 @@ struct client::impl {
   beast::flat_buffer buffer;
   bool connected = false;
   std::uint64_t connections = 0;
+  std::optional<certificate_info> presented;  // the last handshake's server certificate (only with on_step)
 };
 
 client::client(asio::any_io_executor ex, url origin, client_options opts)

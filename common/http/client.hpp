@@ -1,6 +1,7 @@
 // An HTTP/1.1 client for one origin: keep-alive, verified TLS, one deadline per exchange, cancellable.
 #pragma once
 
+#include "common/http/connection_step.hpp"
 #include "common/http/resolver.hpp"
 #include "common/http/tls_context.hpp"
 #include "common/http/url.hpp"
@@ -28,6 +29,7 @@ struct client_options {
   std::uint64_t max_response_bytes = 256ull * 1024 * 1024;
   std::string user_agent = "scaleft-forwarder/" SF_VERSION;
   blocking_resolve_fn resolve;  // empty: getaddrinfo (tests stall it); bounded by `timeout` either way
+  connection_observer on_step;  // hears each step of every connect (test-connection); empty: none
 };
 
 struct exchange_result {

@@ -10,7 +10,7 @@ namespace sf::commands {
 
 const std::vector<command>& all_commands() {
   static const std::vector<command> commands = {run_command, check_config_command, rotate_key_command, status_command,
-                                                 backfill_command, setup_command};
+                                                 backfill_command, setup_command, test_connection_command};
   return commands;
 }
 

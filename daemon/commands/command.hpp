@@ -38,5 +38,6 @@ extern const command rotate_key_command;
 extern const command status_command;
 extern const command backfill_command;
 extern const command setup_command;
+extern const command test_connection_command;
 
 }  // namespace sf::commands

@@ -6,11 +6,19 @@
 #include "daemon/source/source_client.hpp"
 
 namespace sf::source {
+namespace {
+
+http::client_options with_observer(http::client_options o, http::connection_observer on_step) {
+  o.on_step = std::move(on_step);
+  return o;
+}
+
+}  // namespace
 
 scaleft_source::scaleft_source(boost::asio::any_io_executor ex, const config::forwarder_config& cfg,
-                               keys::key_observer& key_events)
+                               keys::key_observer& key_events, http::connection_observer on_step)
     : cfg_(cfg),
-      client_(ex, source_url(cfg_.source), source_client_options(cfg_.source)),
+      client_(ex, source_url(cfg_.source), with_observer(source_client_options(cfg_.source), std::move(on_step))),
       limiter_(cfg_.source.rate_limit_headroom),
       api_(client_, cfg_.source.team, api_key{cfg_.source.key_id, cfg_.source.key_secret.value}, &limiter_),
       reader_(api_, cfg_.source, cfg_.retry),

@@ -25,8 +25,9 @@ class scaleft_source {
  public:
   // Throws std::runtime_error for start-up problems (source.url, the CA file).
   // `key_events` (telemetry) hears of the key in use and of every rotation outcome; it must outlive this.
+  // `on_step` (test-connection) hears each connect step of the page connection.
   scaleft_source(boost::asio::any_io_executor ex, const config::forwarder_config& cfg,
-                 keys::key_observer& key_events = keys::no_key_observer());
+                 keys::key_observer& key_events = keys::no_key_observer(), http::connection_observer on_step = {});
   scaleft_source(const scaleft_source&) = delete;
   scaleft_source& operator=(const scaleft_source&) = delete;
 

@@ -137,6 +137,7 @@ reply es_sim::handle_control(request& req, std::string_view path, const query_pa
       return text(200, std::move(out));
     }
     if (method == http::verb::post || method == http::verb::put) {
+      if (!cfg_.security) return text(409, "es-sim runs with --no-security: there are no privileges to lack\n");
       privileges_.set_lacking(split_names(trim(req.body())));
       return es_reply(200, "{\"acknowledged\":true,\"lacking\":" + std::to_string(privileges_.lacking().size()) + "}");
     }

@@ -226,7 +226,10 @@ reply es_sim::handle_es(request& req, std::string_view path, const query_params&
   if (cfg_.xpack && seg[0] == "_ilm" && seg.size() >= 2 && seg.size() <= 3 && seg[1] == "policy")
     return with_filter(ilm_policy(req, seg.size() == 3 ? seg[2] : std::string_view("*"), media), q,
                        filter_parser_);
-  if (cfg_.xpack && seg.size() == 3 && seg[0] == "_security" && seg[1] == "user" && seg[2] == "_has_privileges") {
+  // Without security (x-pack off, or xpack.security.enabled: false) Elasticsearch 8 registers no _security
+  // handlers: the request falls through to "no handler found" below.
+  if (cfg_.xpack && cfg_.security && seg.size() == 3 && seg[0] == "_security" && seg[1] == "user" &&
+      seg[2] == "_has_privileges") {
     if (method != http::verb::get && method != http::verb::post) return not_allowed("GET, POST");
     return with_filter(has_privileges(req, media), q, filter_parser_);
   }

@@ -31,6 +31,7 @@ struct server_config {
   // Built-in logs@* templates and the `logs` ILM policy; nullopt: as the release has them (8.x yes, 7.x no).
   std::optional<bool> builtin_templates;
   bool xpack = true;  // false: an open-source cluster (no _ilm, _security, flattened, constant_keyword)
+  bool security = true;  // false: xpack.security.enabled: false (no _security APIs, no credentials checked)
   std::uint64_t rollover_max_docs = 0;
   std::vector<std::string> lacking_privileges;
   cluster_flavor flavor() const;

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
     cfg.data_stream_patterns = opt.data_stream_patterns;
     cfg.seed = opt.seed;
     cfg.xpack = !opt.no_xpack;
+    cfg.security = !opt.no_security;
     if (opt.no_builtin_templates) cfg.builtin_templates = false;
     cfg.rollover_max_docs = opt.rollover_max_docs;
     cfg.lacking_privileges = opt.lacking_privileges;

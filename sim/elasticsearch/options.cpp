@@ -33,7 +33,7 @@ std::string usage() {
          "              [--api-key-file FILE] [--basic-file FILE] [--bearer-file FILE]\n"
          "              [--data-stream-pattern 'logs-*-*']... [--max-content-length 100mb]\n"
          "              [--fault SPEC]... [--version 8.15.0] [--seed N]\n"
-         "              [--no-builtin-templates] [--no-xpack] [--rollover-max-docs N]\n"
+         "              [--no-builtin-templates] [--no-xpack] [--no-security] [--rollover-max-docs N]\n"
          "              [--lack-privilege create_doc,manage_ilm]\n"
          "Fault specs: item:429|503|400|403|404[:p=P|:n=N|:id=ID[,ID]]\n"
          "             bulk:429|502|503|reset|reset_body|stall|delay=200ms[:p=P|:n=N][:delay=D]\n";
@@ -53,9 +53,9 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
       o.help = true;
       continue;
     }
-    if (flag == "--no-builtin-templates" || flag == "--no-xpack") {
+    if (flag == "--no-builtin-templates" || flag == "--no-xpack" || flag == "--no-security") {
       if (inline_value) return flag + " takes no value";
-      (flag == "--no-xpack" ? o.no_xpack : o.no_builtin_templates) = true;
+      (flag == "--no-xpack" ? o.no_xpack : flag == "--no-security" ? o.no_security : o.no_builtin_templates) = true;
       continue;
     }
     static constexpr std::string_view known[] = {"--listen",
@@ -136,6 +136,10 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
   }
   if (o.tls_cert.empty() != o.tls_key.empty()) return "--tls-cert and --tls-key go together";
   if (!o.tls_client_ca.empty() && o.tls_cert.empty()) return "--tls-client-ca needs --tls-cert and --tls-key";
+  // A cluster without security checks no credentials and has no privileges to lack.
+  if (o.no_security && (!o.api_key_file.empty() || !o.basic_file.empty() || !o.bearer_file.empty()))
+    return "--no-security cannot be combined with --api-key-file, --basic-file or --bearer-file";
+  if (o.no_security && !o.lacking_privileges.empty()) return "--no-security cannot be combined with --lack-privilege";
   return o;
 }
 

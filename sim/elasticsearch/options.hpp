@@ -26,6 +26,7 @@ struct options {
   std::uint64_t seed = 1;
   bool no_builtin_templates = false;
   bool no_xpack = false;
+  bool no_security = false;  // xpack.security.enabled: false
   std::uint64_t rollover_max_docs = 0;
   std::vector<std::string> lacking_privileges;
   bool help = false;

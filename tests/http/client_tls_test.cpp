@@ -113,6 +113,81 @@ TEST_F(ClientTls, PlainHttpServerFailsTheHandshakeQuickly) {
   EXPECT_LT(clock_type::now() - t0, 9s);
 }
 
+TEST_F(ClientTls, TheObserverHearsEachStepWithTheServersCertificate) {
+  start("loopback");
+  std::vector<connection_step> steps;
+  client_options o = with_ca();
+  o.on_step = [&](const connection_step& s) { steps.push_back(s); };
+  const auto before = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  auto r = send_with(o);
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[0].kind, step_kind::dns);
+  EXPECT_EQ(steps[0].detail, "127.0.0.1:" + std::to_string(server_->local_endpoint().port()));
+  EXPECT_EQ(steps[1].kind, step_kind::tcp);
+  EXPECT_TRUE(steps[1].ok);
+  EXPECT_EQ(steps[1].detail, "127.0.0.1:" + std::to_string(server_->local_endpoint().port()));
+  EXPECT_EQ(steps[2].kind, step_kind::tls);
+  EXPECT_TRUE(steps[2].ok);
+  EXPECT_EQ(steps[2].detail.rfind("TLSv1.", 0), 0u) << steps[2].detail;
+  ASSERT_TRUE(steps[2].certificate);
+  EXPECT_EQ(steps[2].certificate->subject, "CN=loopback");
+  EXPECT_EQ(steps[2].certificate->issuer, "CN=scaleft-forwarder test CA");
+  // `openssl x509 -days 2`: expires two days from now (give or take the clock's second).
+  EXPECT_NEAR(static_cast<double>(steps[2].certificate->not_after_unix - before), 2 * 86400.0, 120.0);
+}
+
+TEST_F(ClientTls, AFailedVerificationStillNamesTheCertificate) {
+  start("loopback");
+  std::vector<connection_step> steps;
+  client_options o;
+  o.timeout = 3s;
+  o.on_step = [&](const connection_step& s) { steps.push_back(s); };
+  auto r = send_with(o);
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_TRUE(steps[1].ok);
+  EXPECT_EQ(steps[2].kind, step_kind::tls);
+  EXPECT_FALSE(steps[2].ok);
+  EXPECT_EQ(steps[2].detail, r.error);
+  ASSERT_TRUE(steps[2].certificate) << "the presented certificate is known even though it was refused";
+  EXPECT_EQ(steps[2].certificate->subject, "CN=loopback");
+}
+
+TEST(ClientSteps, PlainHttpHasNoTlsStepAndARefusedConnectIsAFailedTcpStep) {
+  asio::io_context io;
+  sfsim::http_server plain(io, any_loopback_port(), [](sfsim::request&) { return text_reply("plain"); });
+  plain.start();
+  std::vector<connection_step> steps;
+  client_options o;
+  o.timeout = 3s;
+  o.on_step = [&](const connection_step& s) { steps.push_back(s); };
+  client c(io.get_executor(), loopback_url(plain, false), o);
+  exchange_result out;
+  ASSERT_TRUE(run_bounded(io, [&]() -> asio::awaitable<void> { out = co_await c.send(get("/")); }()));
+  ASSERT_TRUE(out.ok()) << out.error;
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[1].kind, step_kind::tcp);
+  // A second exchange reuses the connection: no new steps.
+  ASSERT_TRUE(run_bounded(io, [&]() -> asio::awaitable<void> { out = co_await c.send(get("/")); }()));
+  EXPECT_EQ(steps.size(), 2u);
+
+  // Nothing listens on a port just closed.
+  boost::asio::ip::tcp::acceptor closed(io, any_loopback_port());
+  const auto port = closed.local_endpoint().port();
+  closed.close();
+  steps.clear();
+  client refused(io.get_executor(), *parse_url("http://127.0.0.1:" + std::to_string(port)), o);
+  ASSERT_TRUE(run_bounded(io, [&]() -> asio::awaitable<void> { out = co_await refused.send(get("/")); }()));
+  ASSERT_FALSE(out.ok());
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_TRUE(steps[0].ok);
+  EXPECT_EQ(steps[1].kind, step_kind::tcp);
+  EXPECT_FALSE(steps[1].ok);
+  EXPECT_NE(steps[1].detail.find("refused"), std::string::npos) << steps[1].detail;
+}
+
 TEST(ClientTlsHandshake, AStalledHandshakeTimesOutAndCanBeCancelled) {
   // A peer that accepts TCP and never answers the ClientHello.
   asio::io_context io;

@@ -2,6 +2,7 @@
 limit, dynamic false/strict, templates and their validation, the built-in logs templates, ingest pipelines,
 data stream rollover with duplicates per backing index, ILM policies and _has_privileges."""
 import json
+import subprocess
 import os
 import sys
 import unittest
@@ -285,6 +286,23 @@ class Mappings(SimTestCase):
         s, _ = self.call(sim, "POST", "/_sim/privileges", b"")
         items = self.bulk(sim, ({"create": {"_index": "logs-x-y", "_id": "1"}}, {"@timestamp": "2024-05-01"}))
         self.assertEqual(items[0]["create"]["status"], 201)
+
+    def test_without_security_has_privileges_has_no_handler(self):
+        # Elasticsearch 8 with xpack.security.enabled: false registers no _security handlers.
+        plain = self.start("--no-security")
+        for method in ("GET", "POST"):
+            s, body = self.call(plain, method, "/_security/user/_has_privileges",
+                                {"index": [{"names": ["logs-x-y"], "privileges": ["create_doc"]}]})
+            self.assertEqual((s, body), (400, {"error": "no handler found for uri [/_security/user/_has_privileges] "
+                                                        f"and method [{method}]", "status": 400}))
+        s, _ = self.call(plain, "POST", "/_sim/privileges", b"create_doc")
+        self.assertEqual(s, 409)
+        items = self.bulk(plain, ({"create": {"_index": "logs-x-y", "_id": "1"}}, {"@timestamp": "2024-05-01"}))
+        self.assertEqual(items[0]["create"]["status"], 201)
+        for extra in (["--lack-privilege", "create_doc"], ["--api-key-file", "/dev/null"]):
+            bad = subprocess.run([BINARY, "--no-security", *extra], capture_output=True, text=True, timeout=10)
+            self.assertEqual(bad.returncode, 2, bad.stderr)
+            self.assertIn("--no-security cannot be combined", bad.stderr)
 
     def test_ilm_policies_are_validated(self):
         sim = self.start()
