@@ -19,22 +19,6 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else if (s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // Removes "." and ".." segments (RFC 3986 5.2.4) so that resolved links stay canonical.
 std::string remove_dot_segments(std::string_view path) {
   std::string out;
@@ -158,6 +142,22 @@ std::optional<url> resolve_reference(const url& base, std::string_view ref) {
   return out;
 }
 
+std::string percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else if (plus_is_space && s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 std::string percent_encode(std::string_view s) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;
@@ -188,8 +188,8 @@ std::optional<std::string> query_parameter(std::string_view target, std::string_
     const auto amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     const auto eq = pair.find('=');
-    if (percent_decode(pair.substr(0, eq)) == name)
-      return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+    if (percent_decode(pair.substr(0, eq), true) == name)
+      return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
     if (amp == std::string_view::npos) break;
     query = query.substr(amp + 1);
   }

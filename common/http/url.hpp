@@ -31,6 +31,10 @@ std::optional<url> resolve_reference(const url& base, std::string_view ref);
 // Percent-encodes everything but RFC 3986 unreserved characters: safe for a path segment or a query value.
 std::string percent_encode(std::string_view s);
 
+// Decodes %XX escapes (a broken escape stays as written); `plus_is_space` for query strings (form encoding),
+// not for paths or user names.
+std::string percent_decode(std::string_view s, bool plus_is_space);
+
 // Joins a base target ("/" or "/prefix") with a path that starts with '/'.
 std::string join_path(std::string_view base_target, std::string_view path);
 
