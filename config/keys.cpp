@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/http/proxy_choice.hpp"
 #include "config/key_reader.hpp"
 #include "common/units/units.hpp"
 #include "config/validators.hpp"
@@ -77,6 +78,22 @@ std::string retention_check(const void* section, const value& v) {
   if (d.count() != 0 && !es.index.empty() && es.index.find("%{") == std::string::npos)
     return "needs a data_stream or an event-time index (index: name-%{+yyyy.MM.dd}); a fixed index would be "
            "deleted whole";
+  return {};
+}
+
+std::string proxy_url_check(const void*, const value& v) {
+  return proxy_url_problem(std::get<std::string>(v));
+}
+
+// The password goes with the user of the proxy URL: given with a URL that names none, it would never be sent.
+template <class S>
+std::string proxy_password_check(const void* section, const value&) {
+  const std::string& url = as<S>(section).proxy_url;
+  if (url.empty()) return {};  // the environment's proxy URL may name the user
+  if (url == "none") return "has no use with proxy_url: none";
+  const auto parsed = http::parse_proxy_url(url);
+  if (parsed.endpoint && parsed.endpoint->user.empty())
+    return "needs the user in proxy_url (http://user@host:port)";
   return {};
 }
 
@@ -216,6 +233,20 @@ const section_spec& source_section() {
            .shape = "path",
            .default_note = "the system store",
            .bound = bind<&s::ca_file>()},
+          {.name = "proxy_url",
+           .type = kind::string,
+           .help =
+               "an HTTP proxy for the API (`CONNECT` tunnel, TLS end to end); `none` for none (see *Proxies*)",
+           .shape = "`http://[user@]host[:port]` or `none`",
+           .default_note = "`HTTPS_PROXY` unless `NO_PROXY` lists the host",
+           .bound = bind<&s::proxy_url>(),
+           .check = proxy_url_check,
+           .shown = [](const void* sec) { return !as<s>(sec).proxy_url.empty(); }},
+          {.name = "proxy_password",
+           .type = kind::secret,
+           .help = "the password of the user named in the proxy URL",
+           .bound = bind<&s::proxy_password>(),
+           .check = proxy_password_check<s>},
           {.name = "rate_limit_headroom",
            .type = kind::integer,
            .lo = 0,
@@ -467,6 +498,20 @@ const section_spec& elasticsearch_sink_section() {
                .shape = "path",
                .default_note = "the system store",
                .bound = bind<&e::ca_file>()},
+              {.name = "proxy_url",
+               .type = kind::string,
+               .help = "an HTTP proxy for the cluster: `CONNECT` tunnel for https, absolute-form requests for "
+                       "http; `none` for none (see *Proxies*)",
+               .shape = "`http://[user@]host[:port]` or `none`",
+               .default_note = "`HTTPS_PROXY`/`HTTP_PROXY` unless `NO_PROXY` lists the host",
+               .bound = bind<&e::proxy_url>(),
+               .check = proxy_url_check,
+               .shown = [](const void* sec) { return !as<e>(sec).proxy_url.empty(); }},
+              {.name = "proxy_password",
+               .type = kind::secret,
+               .help = "the password of the user named in the proxy URL",
+               .bound = bind<&e::proxy_password>(),
+               .check = proxy_password_check<e>},
               {.name = "compression",
                .type = kind::choice,
                .choices = {opt("gzip", c::gzip), opt("none", c::none)},

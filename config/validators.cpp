@@ -2,6 +2,7 @@
 #include "config/validators.hpp"
 
 #include "common/http/listen_address.hpp"
+#include "common/http/proxy_choice.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -53,6 +54,16 @@ bool valid_port(std::string_view p) {
 }
 
 }  // namespace
+
+std::string proxy_url_problem(std::string_view text) {
+  if (text == "none") return {};
+  const auto parsed = http::parse_proxy_url(text);
+  if (!parsed.endpoint) return "is not a usable proxy URL: it " + parsed.problem;
+  if (!parsed.endpoint->password.empty())
+    return "must not hold a password (the URL is shown in logs and by check-config): name only the user "
+           "(http://user@host:port) and give the password in proxy_password_file";
+  return {};
+}
 
 url_check check_url(std::string_view url) {
   const auto scheme_end = url.find("://");

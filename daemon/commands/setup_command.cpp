@@ -3,6 +3,7 @@
 #include "common/http/client.hpp"
 #include "common/log/logger.hpp"
 #include "sinks/elasticsearch/bulk.hpp"
+#include "sinks/elasticsearch/client_settings.hpp"
 #include "sinks/elasticsearch/setup_plan.hpp"
 #include "sinks/elasticsearch/setup_runner.hpp"
 
@@ -25,9 +26,7 @@ boost::asio::awaitable<void> run_one(es::setup_report& out, http::client& client
 // Runs setup for one sink, trying its URLs in order until one answers. True when nothing was refused.
 bool setup_sink(boost::asio::io_context& io, const config::sink_config& sink) {
   const auto& es_cfg = std::get<config::elasticsearch_sink_config>(sink.settings);
-  http::client_options opts;
-  opts.ca_file = es_cfg.ca_file;
-  opts.timeout = es_cfg.request_timeout;
+  const http::client_options opts = es::client_options_of(es_cfg, sink.name);
   const std::string authorization = es::authorization_value(es_cfg);
   es::setup_report report;
   for (const auto& u : es_cfg.urls) {
