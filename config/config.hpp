@@ -35,6 +35,9 @@ struct source_config {
   duration request_timeout = std::chrono::seconds(30);
   start_position start_at;
   std::string ca_file;  // empty: the system trust store
+  // An http:// proxy ("http://[user@]host:port"), "none" for none; empty: HTTPS_PROXY / NO_PROXY decide.
+  std::string proxy_url;
+  secret proxy_password;  // the password of proxy_url's user
   // Requests kept in reserve: when X-RateLimit-Remaining falls to this, requests are spread over the time
   // left until X-RateLimit-Reset instead of spending the rest of the budget at once.
   int rate_limit_headroom = 100;
@@ -68,6 +71,8 @@ struct elasticsearch_sink_config {
   std::string client_certificate;  // PEM file shown to a cluster that requires client certificates
   secret client_key;               // its private key (PEM), inline or from client_key_file
   bool allow_insecure_http = false;  // plain http:// to a host that is not loopback (an in-cluster service)
+  std::string proxy_url;  // as source_config::proxy_url
+  secret proxy_password;
   enum class compression { none, gzip } compress = compression::gzip;
   std::size_t max_batch_events = 5000;
   std::size_t max_batch_bytes = 10 * 1024 * 1024;

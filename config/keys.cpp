@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/http/proxy_choice.hpp"
 #include "config/key_reader.hpp"
 #include "common/http/tls_context.hpp"
 #include "common/units/units.hpp"
@@ -85,6 +86,22 @@ std::string fingerprint_check(const void*, const value& v) {
   const auto& text = std::get<std::string>(v);
   std::string problem;
   if (!text.empty() && !http::parse_sha256_fingerprint(text, &problem)) return problem;
+  return {};
+}
+
+std::string proxy_url_check(const void*, const value& v) {
+  return proxy_url_problem(std::get<std::string>(v));
+}
+
+// The password goes with the user of the proxy URL: given with a URL that names none, it would never be sent.
+template <class S>
+std::string proxy_password_check(const void* section, const value&) {
+  const std::string& url = as<S>(section).proxy_url;
+  if (url.empty()) return {};  // the environment's proxy URL may name the user
+  if (url == "none") return "has no use with proxy_url: none";
+  const auto parsed = http::parse_proxy_url(url);
+  if (parsed.endpoint && parsed.endpoint->user.empty())
+    return "needs the user in proxy_url (http://user@host:port)";
   return {};
 }
 
@@ -267,6 +284,20 @@ const section_spec& source_section() {
            .shape = "path",
            .default_note = "the system store",
            .bound = bind<&s::ca_file>()},
+          {.name = "proxy_url",
+           .type = kind::string,
+           .help =
+               "an HTTP proxy for the API (`CONNECT` tunnel, TLS end to end); `none` for none (see *Proxies*)",
+           .shape = "`http://[user@]host[:port]` or `none`",
+           .default_note = "`HTTPS_PROXY` unless `NO_PROXY` lists the host",
+           .bound = bind<&s::proxy_url>(),
+           .check = proxy_url_check,
+           .shown = [](const void* sec) { return !as<s>(sec).proxy_url.empty(); }},
+          {.name = "proxy_password",
+           .type = kind::secret,
+           .help = "the password of the user named in the proxy URL",
+           .bound = bind<&s::proxy_password>(),
+           .check = proxy_password_check<s>},
           {.name = "rate_limit_headroom",
            .type = kind::integer,
            .lo = 0,
@@ -551,6 +582,20 @@ const section_spec& elasticsearch_sink_section() {
                        "network); warned about at start",
                .bound = bind<&e::allow_insecure_http>(),
                .shown = [](const void* s) { return as<e>(s).allow_insecure_http; }},
+              {.name = "proxy_url",
+               .type = kind::string,
+               .help = "an HTTP proxy for the cluster: `CONNECT` tunnel for https, absolute-form requests for "
+                       "http; `none` for none (see *Proxies*)",
+               .shape = "`http://[user@]host[:port]` or `none`",
+               .default_note = "`HTTPS_PROXY`/`HTTP_PROXY` unless `NO_PROXY` lists the host",
+               .bound = bind<&e::proxy_url>(),
+               .check = proxy_url_check,
+               .shown = [](const void* sec) { return !as<e>(sec).proxy_url.empty(); }},
+              {.name = "proxy_password",
+               .type = kind::secret,
+               .help = "the password of the user named in the proxy URL",
+               .bound = bind<&e::proxy_password>(),
+               .check = proxy_password_check<e>},
               {.name = "compression",
                .type = kind::choice,
                .choices = {opt("gzip", c::gzip), opt("none", c::none)},

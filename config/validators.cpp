@@ -3,6 +3,7 @@
 
 #include "common/http/listen_address.hpp"
 #include "common/http/url.hpp"
+#include "common/http/proxy_choice.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -47,6 +48,16 @@ std::optional<std::string> base64_decode(std::string_view in) {
 }
 
 }  // namespace
+
+std::string proxy_url_problem(std::string_view text) {
+  if (text == "none") return {};
+  const auto parsed = http::parse_proxy_url(text);
+  if (!parsed.endpoint) return "is not a usable proxy URL: it " + parsed.problem;
+  if (!parsed.endpoint->password.empty())
+    return "must not hold a password (the URL is shown in logs and by check-config): name only the user "
+           "(http://user@host:port) and give the password in proxy_password_file";
+  return {};
+}
 
 url_check check_url(std::string_view text, bool remote_http_ok) {
   // A base URL: the forwarder appends its own paths and queries to it.

@@ -29,6 +29,10 @@ bool is_loopback_host(std::string_view host);
 // "https://<es_uuid>.<host>:<port>" (port 443 when none is given). nullopt when the id is malformed.
 std::optional<std::string> cloud_id_to_url(std::string_view cloud_id);
 
+// proxy_url: `none`, or an http:// proxy URL (see http::parse_proxy_url) without a password: the password
+// belongs in proxy_password_file, where it is not shown with the URL.
+std::string proxy_url_problem(std::string_view text);
+
 // http.listen: "" (off) or host:port with an IP literal or localhost as host.
 std::string listen_address_problem(std::string_view listen);
 

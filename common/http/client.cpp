@@ -1,6 +1,9 @@
 // HTTP client exchange: resolve, connect, TLS with host verification, write, read, keep-alive reuse.
 #include "common/http/client.hpp"
 
+#include "common/http/basic_auth.hpp"
+#include "common/http/proxy_tunnel.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -75,11 +78,15 @@ struct client::impl {
 
   asio::awaitable<exchange_result> connect(time_point deadline) {
     exchange_result r;
+    // Through a proxy the proxy is dialled; the proxy resolves the origin's name.
+    const std::string& dial_host = route.proxy ? route.proxy->host : origin.host;
+    const std::string& dial_port = route.proxy ? route.proxy->port : origin.port;
+    const std::string dialled = route.proxy ? "proxy " + route.proxy->display() : origin.origin();
     // The lookup counts against the exchange's deadline like every other step; cancellation ends it.
-    resolve_result resolved = co_await resolver.resolve(origin.host, origin.port, left(deadline));
+    resolve_result resolved = co_await resolver.resolve(dial_host, dial_port, left(deadline));
     if (resolved.ec) {
       r.ec = resolved.ec;
-      r.error = "cannot resolve " + origin.host + ": " +
+      r.error = "cannot resolve " + (route.proxy ? "proxy " + dial_host : dial_host) + ": " +
                 (resolved.ec == asio::error::timed_out ? std::string("timed out") : resolved.ec.message());
       report(step_kind::dns, false, r.error);
       co_return r;
@@ -92,13 +99,27 @@ struct client::impl {
     auto [cec, ep] = co_await stream.async_connect(resolved.found, tuple_awaitable);
     if (cec) {
       r.ec = cec;
-      r.error = "cannot connect to " + origin.origin() + ": " + cec.message();
+      r.error = "cannot connect to " + dialled + ": " + cec.message();
       report(step_kind::tcp, false, r.error);
       co_return r;
     }
     if (options.on_step) report(step_kind::tcp, true, describe_endpoints({ep}));
     stream.socket().set_option(tcp::no_delay(true));
     ++connections;
+    if (route.proxy && origin.tls()) {
+      // Under the same deadline and cancellation as the rest; one tunnel per connection, kept with it.
+      tunnel_result t = co_await open_tunnel(stream, *route.proxy, origin, options.user_agent);
+      if (!t.ok()) {
+        r.ec = t.ec;
+        r.error = std::move(t.error);
+        report(step_kind::proxy, false, r.error);
+        co_return r;
+      }
+      if (options.on_step)
+        report(step_kind::proxy, true, "CONNECT " + origin.host + ":" + origin.port + " through " + dialled);
+    } else if (route.proxy && options.on_step) {
+      report(step_kind::proxy, true, "absolute-form requests through " + dialled);
+    }
     if (!origin.tls()) {
       plain_stream.emplace(std::move(stream));
       connected = true;
@@ -127,6 +148,7 @@ struct client::impl {
     if (hec) {
       r.ec = hec;
       r.error = "TLS handshake with " + origin.origin() + " failed: " + hec.message();
+      if (route.proxy) r.error += " (through " + dialled + ")";
       if (auto why = certificate_failure(ssl); !why.empty()) r.error += " (certificate: " + why + ")";
       report(step_kind::tls, false, r.error);
       close();
@@ -180,6 +202,15 @@ struct client::impl {
     if (req.find(bhttp::field::user_agent) == req.end()) req.set(bhttp::field::user_agent, options.user_agent);
     req.keep_alive(true);
     req.prepare_payload();
+    const bool absolute_form = route.proxy && !origin.tls();
+    if (absolute_form) {
+      // Plain http through a proxy: the proxy forwards absolute-form requests (RFC 9112 3.2.2) on a
+      // connection kept alive with it; credentials go on each request since any of them may open it.
+      req.target(origin.origin() + std::string(req.target()));
+      if (!route.proxy->user.empty())
+        req.set(bhttp::field::proxy_authorization,
+                basic_authorization(route.proxy->user, route.proxy->password));
+    }
     const time_point deadline = std::chrono::steady_clock::now() + options.timeout;
     for (int attempt = 0;; ++attempt) {
       // A stop recorded before this step began reached no pending operation: it ends the exchange here.
@@ -205,6 +236,13 @@ struct client::impl {
       if (r.ok()) {
         lowest().expires_never();
         if (!r.res.keep_alive()) close();
+        // Only a proxy answers 407: that is the proxy refusing, not the origin answering.
+        if (absolute_form && r.res.result_int() == 407) {
+          close();
+          r.ec = proxy_errc::auth_required;
+          r.error = "proxy " + route.proxy->display() + " answered 407 " + std::string(r.res.reason()) +
+                    " to a request for " + origin.origin() + ": " + proxy_auth_hint(*route.proxy);
+        }
         co_return r;
       }
       close();
@@ -222,6 +260,9 @@ struct client::impl {
   asio::any_io_executor executor;
   url origin;
   client_options options;
+  // After `options`: it is initialised from it (and the environment) before the constructor's body runs.
+  proxy_route route = choose_proxy(origin, options.proxy,
+                                   options.environment ? *options.environment : proxy_environment::of_process());
   std::optional<asio::ssl::context> tls_context;
   deadline_resolver resolver;
   std::optional<beast::tcp_stream> plain_stream;
@@ -233,7 +274,9 @@ struct client::impl {
 };
 
 client::client(asio::any_io_executor ex, url origin, client_options opts)
-    : impl_(std::make_shared<impl>(ex, std::move(origin), std::move(opts))) {}
+    : impl_(std::make_shared<impl>(ex, std::move(origin), std::move(opts))) {
+  if (!impl_->route.error.empty()) throw std::runtime_error(impl_->route.error);
+}
 
 client::~client() { impl_->close(); }
 
@@ -243,6 +286,7 @@ asio::awaitable<exchange_result> client::send(request req) {
 }
 
 const url& client::origin() const { return impl_->origin; }
+const proxy_route& client::route() const { return impl_->route; }
 std::uint64_t client::connections_opened() const { return impl_->connections; }
 
 }  // namespace sf::http

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/http/connection_step.hpp"
+#include "common/http/proxy_choice.hpp"
 #include "common/http/resolver.hpp"
 #include "common/http/tls_context.hpp"
 #include "common/http/url.hpp"
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace sf::http {
@@ -30,6 +32,9 @@ struct client_options {
   std::string user_agent = "scaleft-forwarder/" SF_VERSION;
   blocking_resolve_fn resolve;  // empty: getaddrinfo (tests stall it); bounded by `timeout` either way
   connection_observer on_step;  // hears each step of every connect (test-connection); empty: none
+  // proxy_url and its password; an empty url leaves the choice to HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+  proxy_setting proxy;
+  std::optional<proxy_environment> environment;  // the proxy variables; empty: the process's (tests set it)
 };
 
 struct exchange_result {
@@ -41,7 +46,11 @@ struct exchange_result {
 
 class client {
  public:
-  // Throws std::runtime_error when the CA file or the client identity cannot be loaded (a start-up failure).
+  // Throws std::runtime_error when the CA file or the client identity cannot be loaded, or the chosen proxy
+  // URL is unusable (start-up failures). Through a proxy, an https origin is reached by one CONNECT tunnel per
+  // connection (TLS end to end, verified against the origin), an http origin by absolute-form requests; a
+  // proxy's refusal (a CONNECT answered with other than 2xx, or a 407) is a transport failure naming the proxy
+  // and its status.
   client(boost::asio::any_io_executor ex, url origin, client_options opts);
   ~client();
   client(const client&) = delete;
@@ -56,6 +65,7 @@ class client {
   boost::asio::awaitable<exchange_result> send(request req);
 
   const url& origin() const;
+  const proxy_route& route() const;  // direct or through which proxy, and why
   std::uint64_t connections_opened() const;
 
  private:

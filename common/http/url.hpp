@@ -41,6 +41,7 @@ std::optional<url> resolve_reference(const url& base, std::string_view ref);
 // Percent-encodes everything but RFC 3986 unreserved characters: safe for a path segment or a query value.
 using text::percent_encode;
 
+
 // Joins a base target ("/" or "/prefix") with a path that starts with '/'.
 std::string join_path(std::string_view base_target, std::string_view path);
 

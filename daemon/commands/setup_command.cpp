@@ -26,7 +26,7 @@ boost::asio::awaitable<void> run_one(es::setup_report& out, http::client& client
 // Runs setup for one sink, trying its URLs in order until one answers. True when nothing was refused.
 bool setup_sink(boost::asio::io_context& io, const config::sink_config& sink) {
   const auto& es_cfg = std::get<config::elasticsearch_sink_config>(sink.settings);
-  const http::client_options opts = es::client_options_of(es_cfg);
+  const http::client_options opts = es::client_options_of(es_cfg, sink.name);
   const std::string authorization = es::authorization_value(es_cfg);
   es::setup_report report;
   for (const auto& u : es_cfg.urls) {

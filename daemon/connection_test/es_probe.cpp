@@ -55,14 +55,15 @@ boost::asio::awaitable<target_report> probe_elasticsearch(const std::string& sin
   auto steps = std::make_shared<std::vector<http::connection_step>>();
   // The sink's own settings (CA, pinned fingerprint, client certificate, deadline), so what passes here is
   // what the sink will do.
-  http::client_options opts = es::client_options_of(cfg);
+  http::client_options opts = es::client_options_of(cfg, sink_name);
   opts.on_step = [steps](const http::connection_step& s) { steps->push_back(s); };
   const auto ex = co_await boost::asio::this_coro::executor;
   std::unique_ptr<http::client> client;
   try {
     client = std::make_unique<http::client>(ex, *origin, opts);
+    ctx.proxy_configured = client->route().proxy.has_value();
   } catch (const std::exception& e) {
-    t.checks.push_back({"tls", check_status::failed, e.what(), "check " + ctx.ca_key});
+    t.checks.push_back({"tls", check_status::failed, e.what(), "check " + ctx.ca_key + " and the proxy settings"});
     skip_rest(t, es_steps, "not reached");
     co_return t;
   }

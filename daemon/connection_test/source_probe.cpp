@@ -31,8 +31,9 @@ boost::asio::awaitable<target_report> probe_source(const config::forwarder_confi
     src = std::make_unique<source::scaleft_source>(ex, cfg,
                                                    keys::no_key_observer(),
                                                    [steps](const http::connection_step& s) { steps->push_back(s); });
+    ctx.proxy_configured = src->client().route().proxy.has_value();
   } catch (const std::exception& e) {
-    t.checks.push_back({"tls", check_status::failed, e.what(), "check source.ca_file and source.url"});
+    t.checks.push_back({"tls", check_status::failed, e.what(), "check source.ca_file, source.url and the proxy settings"});
     skip_rest(t, source_steps, "not reached");
     co_return t;
   }

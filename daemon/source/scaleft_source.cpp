@@ -22,7 +22,11 @@ scaleft_source::scaleft_source(boost::asio::any_io_executor ex, const config::fo
       limiter_(cfg_.source.rate_limit_headroom),
       api_(client_, cfg_.source.team, api_key{cfg_.source.key_id, cfg_.source.key_secret.value}, &limiter_),
       reader_(api_, cfg_.source, cfg_.retry),
-      keys_(ex, cfg_, api_, key_events) {}
+      keys_(ex, cfg_, api_, key_events) {
+  const auto& route = client_.route();
+  if (route.proxy || !route.reason.empty())
+    log::info("ScaleFT API route", {{"url", client_.origin().origin()}, {"proxy", route.describe()}});
+}
 
 void scaleft_source::follow_key_on_record() {
   if (auto key = key_on_record(cfg_.state_dir)) api_.set_key(std::move(*key));

@@ -16,6 +16,7 @@ http::client_options source_client_options(const config::source_config& s, std::
   o.ca_file = s.ca_file;
   o.timeout = s.request_timeout;
   o.max_response_bytes = max_response_bytes;
+  o.proxy = {s.proxy_url, s.proxy_password.value, "source.proxy_url"};
   return o;
 }
 

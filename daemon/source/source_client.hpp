@@ -12,7 +12,7 @@ namespace sf::source {
 // so it only fires for a value that slipped through).
 http::url source_url(const config::source_config& s);
 
-// The client settings from source.*: CA file, request timeout, and the largest response accepted
+// The client settings from source.*: CA file, request timeout, proxy, and the largest response accepted
 // (a 1000-event page is about 1-2 MB; key lists are small).
 http::client_options source_client_options(const config::source_config& s,
                                            std::uint64_t max_response_bytes = 64ull * 1024 * 1024);

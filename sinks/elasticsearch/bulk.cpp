@@ -1,6 +1,7 @@
 // Pure _bulk logic: body encoding, request splitting, gzip, response parsing and status classification.
 #include "sinks/elasticsearch/bulk.hpp"
 
+#include "common/http/basic_auth.hpp"
 #include "common/json/json_escape.hpp"
 #include "common/log/logger.hpp"
 
@@ -344,42 +345,9 @@ std::optional<std::string> gzip_decompress(std::string_view data, std::size_t li
   return out;
 }
 
-namespace {
-
-std::string base64(std::string_view in) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.push_back(alphabet[(v >> 6) & 63]);
-    out.push_back(alphabet[v & 63]);
-  }
-  if (i + 1 == in.size()) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.append("==");
-  } else if (i + 2 == in.size()) {
-    const unsigned v =
-        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.push_back(alphabet[(v >> 6) & 63]);
-    out.push_back('=');
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string authorization_value(const config::elasticsearch_sink_config& cfg) {
   if (!cfg.api_key.empty()) return "ApiKey " + cfg.api_key.value;
-  if (!cfg.username.empty()) return "Basic " + base64(cfg.username + ":" + cfg.password.value);
+  if (!cfg.username.empty()) return http::basic_authorization(cfg.username, cfg.password.value);
   if (!cfg.bearer_token.empty()) return "Bearer " + cfg.bearer_token.value;
   return {};
 }

@@ -8,13 +8,15 @@
 
 namespace sf::sinks::elasticsearch {
 
-http::client_options client_options_of(const config::elasticsearch_sink_config& cfg) {
+http::client_options client_options_of(const config::elasticsearch_sink_config& cfg,
+                                       const std::string& sink_name) {
   http::client_options o;
   o.ca_file = cfg.ca_file;
   o.ca_trusted_fingerprint = cfg.ca_trusted_fingerprint;
   if (!cfg.client_certificate.empty())
     o.identity = {cfg.client_certificate, cfg.client_key.value, cfg.client_key.source};
   o.timeout = cfg.request_timeout;
+  o.proxy = {cfg.proxy_url, cfg.proxy_password.value, "sinks." + sink_name + ".proxy_url"};
   return o;
 }
 

@@ -1,4 +1,4 @@
-// How an Elasticsearch sink's connections are made: trust, client certificate, deadline, plain-http hosts.
+// How an Elasticsearch sink's connections are made: trust, client certificate, deadline, proxy, plain-http hosts.
 #pragma once
 
 #include "common/http/client.hpp"
@@ -9,8 +9,11 @@
 
 namespace sf::sinks::elasticsearch {
 
-// The HTTP client settings of every connection to the sink's cluster (the sink, setup and connection tests).
-http::client_options client_options_of(const config::elasticsearch_sink_config& cfg);
+// The HTTP client settings of every connection to the cluster of the sink named `sink_name` (the sink, setup
+// and the connection tests): CA, pinned fingerprint, client certificate, request timeout, proxy (the name is
+// for messages about its proxy_url).
+http::client_options client_options_of(const config::elasticsearch_sink_config& cfg,
+                                       const std::string& sink_name);
 
 // The hosts that the sink reaches over plain http:// although they are not loopback (what
 // allow_insecure_http let through), in URL order without repeats: the start-up warning names them.

@@ -93,7 +93,16 @@ struct elasticsearch_sink::impl {
       if (!parsed) throw std::runtime_error("elasticsearch sink " + name + ": bad url " + u);
       urls.push_back(*parsed);
     }
-    client_opts = client_options_of(cfg);
+    client_opts = elasticsearch::client_options_of(cfg, name);
+    // Every URL's route now, not only those the first slots use: fail_over must not meet a bad proxy URL.
+    const auto environment = http::proxy_environment::of_process();
+    std::string routes;
+    for (const auto& u : urls) {
+      const auto route = http::choose_proxy(u, client_opts.proxy, environment);
+      if (!route.error.empty()) throw std::runtime_error("elasticsearch sink " + name + ": " + route.error);
+      if (routes.find(route.describe()) == std::string::npos)
+        routes += (routes.empty() ? "" : ", ") + route.describe();
+    }
     const int n_slots = std::max(1, cfg.max_in_flight);
     for (int i = 0; i < n_slots; ++i) {
       slot s;
@@ -106,6 +115,7 @@ struct elasticsearch_sink::impl {
                {"target", target},
                {"urls", urls.size()},
                {"auth", elasticsearch::auth_kind(cfg)},
+               {"proxy", routes},
                {"max_in_flight", n_slots},
                {"gzip", cfg.compress == config::elasticsearch_sink_config::compression::gzip}});
     if (const auto hosts = insecure_http_hosts(cfg); !hosts.empty()) {

@@ -136,16 +136,17 @@ TEST(KeyTable, NoSecretIsEverRendered) {
         if (void* settings = v.settings(sink)) fill(*v.spec, settings);
     }
   }
-  // source.key_secret; the Elasticsearch api_key, password, bearer_token, client_key
-  EXPECT_EQ(secret_names,
-            (std::vector<std::string>{"key_secret", "api_key", "password", "bearer_token", "client_key"}));
+  // source.key_secret and proxy_password; the Elasticsearch api_key, password, bearer_token, client_key,
+  // proxy_password
+  EXPECT_EQ(secret_names, (std::vector<std::string>{"key_secret", "proxy_password", "api_key", "password",
+                                                    "bearer_token", "client_key", "proxy_password"}));
   const std::string text = render_effective_config(c);
   EXPECT_THAT(text, Not(HasSubstr("MARKED-")));
   for (const auto& name : secret_names) EXPECT_THAT(text, Not(HasSubstr(name + "_file")));
   std::size_t redacted = 0;
   for (auto at = text.find("<redacted>"); at != std::string::npos; at = text.find("<redacted>", at + 1))
     ++redacted;
-  EXPECT_EQ(redacted, 5u) << text;
+  EXPECT_EQ(redacted, 7u) << text;
 }
 
 // Every name the loader accepts has its row in the README's table.

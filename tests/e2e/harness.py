@@ -87,6 +87,7 @@ class Sim:
     """A running simulator (scaleft-sim or es-sim) found through its port file."""
 
     def __init__(self, binary, args, workdir, name):
+        self.context = None  # an ssl.SSLContext for get/post when it serves TLS with a test certificate
         self.port_file = os.path.join(workdir, f"{name}.port")
         self.process = Process([binary, "--listen", "127.0.0.1:0", "--port-file", self.port_file] + args,
                                os.path.join(workdir, f"{name}.log"))
@@ -103,12 +104,12 @@ class Sim:
             return None
 
     def get(self, path, timeout=30):
-        with urllib.request.urlopen(self.url + path, timeout=timeout) as r:
+        with urllib.request.urlopen(self.url + path, timeout=timeout, context=self.context) as r:
             return r.read()
 
     def post(self, path, body=b"", method="POST", timeout=30):
         req = urllib.request.Request(self.url + path, data=body, method=method)
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout, context=self.context) as r:
             return r.read()
 
     def close(self):
