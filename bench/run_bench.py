@@ -107,7 +107,7 @@ def run_measured(argv, log_path, timeout):
     return proc.returncode, wall, ru.ru_utime + ru.ru_stime, peak
 
 
-def write_config(path, sim, creds, state_dir, sink_yaml, poll_interval="1s"):
+def write_config(path, sim, creds, state_dir, sink_yaml, poll_interval="1s", extra=""):
     with open(os.path.join(creds, "log-forwarder.key_id")) as f:
         key_id = f.read().strip()
     with open(path, "w") as f:
@@ -128,7 +128,7 @@ log:
   format: json
 http:
   listen: ""
-""")
+{extra}""")
 
 
 def sink_yaml(case, out_dir, es_url):
@@ -252,7 +252,8 @@ def run_case(key, args, work):
             if es is not None:
                 es.request("/_sim/data", method="DELETE")
             cfg = os.path.join(run_dir, "forwarder.yaml")
-            write_config(cfg, sim, creds, state_dir, sink_yaml(case, out_dir, es.url if es else ""))
+            write_config(cfg, sim, creds, state_dir, sink_yaml(case, out_dir, es.url if es else ""),
+                         extra=args.extra_yaml)
             rc, b_wall, b_cpu, b_rss = run_measured(
                 [args.fetch_baseline, sim.url, "acme", key_id, os.path.join(creds, "log-forwarder.key_secret"),
                  "1000"], os.path.join(run_dir, "baseline.log"), args.timeout)
@@ -350,7 +351,7 @@ def run_idle(args, work):
         out_dir = os.path.join(idle_dir, "out")
         cfg = os.path.join(idle_dir, "forwarder.yaml")
         sinks = sink_yaml(CASES["a"], out_dir, "") + sink_yaml(CASES["d"], out_dir, es.url)
-        write_config(cfg, sim, creds, state_dir, sinks, poll_interval="1s")
+        write_config(cfg, sim, creds, state_dir, sinks, poll_interval="1s", extra=args.extra_yaml)
         fwd = Process([args.forwarder, "run", "--config", cfg], os.path.join(idle_dir, "forwarder.log"))
 
         def caught_up():
@@ -402,6 +403,8 @@ def main():
                    help="the user's script measured side by side (cases a, c, d)")
     p.add_argument("--python", default="/usr/bin/python3", help="the interpreter for --script (Debian's)")
     p.add_argument("--no-script", action="store_true", help="measure the forwarder alone")
+    p.add_argument("--extra-yaml", default="", help="top-level YAML appended to the forwarder's configuration "
+                   "(e.g. 'buffer: {max_bytes: 8MiB}'), to measure settings other than the defaults")
     p.add_argument("--events", type=int, default=1_000_000)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--cases", default="abcd", help="which cases, e.g. 'ac'")
