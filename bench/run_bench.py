@@ -336,6 +336,16 @@ def proc_sample(pid):
     return cpu, rss, hwm
 
 
+def rss_split(pid):
+    """(RssAnon, RssFile) bytes: the heap and stacks apart from the mapped binary and shared libraries."""
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(("RssAnon:", "RssFile:")):
+                out[line.split(":")[0]] = int(line.split()[1]) * 1024
+    return out.get("RssAnon", 0), out.get("RssFile", 0)
+
+
 def run_idle(args, work):
     """A forwarder caught up with both sinks, polling every second, watched for `idle_seconds`."""
     idle_dir = tempfile.mkdtemp(prefix="idle-", dir=work)
@@ -369,6 +379,7 @@ def run_idle(args, work):
         t0 = time.monotonic()
         time.sleep(args.idle_seconds)
         cpu1, rss1, hwm = proc_sample(fwd.proc.pid)
+        anon, file_backed = rss_split(fwd.proc.pid)
         elapsed = time.monotonic() - t0
         requests_after = json.loads(sim.request("/_sim/state"))["requests"]
         polls = (sum(requests_after.get("audits", {}).values()) - sum(requests_before.get("audits", {}).values()))
@@ -378,6 +389,7 @@ def run_idle(args, work):
             raise RuntimeError(f"the idle forwarder exited {rc} on SIGTERM")
         result = {"seconds": elapsed, "cpu_s": cpu1 - cpu0, "cpu_percent": (cpu1 - cpu0) / elapsed * 100,
                   "rss_bytes_start": rss0, "rss_bytes_end": rss1, "peak_rss_bytes": hwm,
+                  "rss_anon_bytes_end": anon, "rss_file_bytes_end": file_backed,
                   "polls": polls, "sinks": ["file (plain)", "es-sim (gzip)"], "backlog_events": events}
         print(f"  idle {elapsed:.0f}s: CPU {result['cpu_s']:.3f}s ({result['cpu_percent']:.3f} %), "
               f"RSS {rss1 / 2**20:.1f} MiB (peak {hwm / 2**20:.1f} MiB), {polls} polls", flush=True)
@@ -481,7 +493,9 @@ def print_table(result):
     if "idle" in result:
         i = result["idle"]
         print(f"\nidle: {i['cpu_percent']:.3f} % CPU, RSS {i['rss_bytes_end'] / 2**20:.1f} MiB "
-              f"(peak {i['peak_rss_bytes'] / 2**20:.1f} MiB), {i['polls']} polls in {i['seconds']:.0f} s")
+              f"(heap and stacks {i.get('rss_anon_bytes_end', 0) / 2**20:.1f}, binary and shared libraries "
+              f"{i.get('rss_file_bytes_end', 0) / 2**20:.1f}; peak {i['peak_rss_bytes'] / 2**20:.1f} MiB), "
+              f"{i['polls']} polls in {i['seconds']:.0f} s")
     print("\n| goal | measured (median) | met |")
     print("|---|---|---|")
 
