@@ -1,7 +1,8 @@
 #!/bin/bash
 # The whole benchmark in one command: a Release build, the micro-benchmarks, then the end-to-end cases and
 # the idle phase. Results land in bench/results/ (JSON). Extra arguments go to run_bench.py
-# (e.g. --runs 3 --cases ac --events 200000).
+# (e.g. --runs 3 --cases ac --events 200000, --no-script to leave out baseline_forwarder.py). The last thing
+# printed is one table: the user's script and the forwarder side by side, the ratios, and the goals.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 src="$(cd "$here/.." && pwd)"
@@ -12,6 +13,10 @@ cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSF_TEST_HOOKS=
 cmake --build "$build" -j"$jobs" --target scaleft-forwarder scaleft-sim es-sim fetch_baseline micro_bench
 
 mkdir -p "$here/results"
+# The record: machine, load, commit and command (the JSON keeps them too, with every run).
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "command: $0 $*"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 micro="$here/results/micro-$stamp.json"
 # Five repetitions of each micro-benchmark; the JSON keeps every repetition and the median/min/max rows.

@@ -105,8 +105,10 @@ struct retry_config {
 // Memory bound: pages fetched but not yet stored by every sink. When either limit is reached, polling pauses
 // (the ScaleFT service is the durable buffer: nothing is spilled to disk just to wait).
 struct buffer_config {
-  std::size_t max_events = 20000;
-  std::size_t max_bytes = 24 * 1024 * 1024;
+  // Chosen for peak RSS through a catch-up (bench/README.md): ~3 pages of ECS documents (1.5 MB each) keep
+  // the fetch one page ahead of the sinks; a larger window adds its bytes to the peak and no throughput.
+  std::size_t max_events = 3000;
+  std::size_t max_bytes = 4 * 1024 * 1024;
 };
 
 // Rotation of the service user's own API key (needs role access_admin). The live key is kept in state_dir.

@@ -7,6 +7,7 @@
 #include "daemon/ops/systemd_notify.hpp"
 #include "daemon/ops/telemetry.hpp"
 #include "daemon/runtime/cancellation.hpp"
+#include "daemon/runtime/heap.hpp"
 #include "daemon/runtime/task_group.hpp"
 #include "daemon/source/scaleft_source.hpp"
 #include "daemon/state/state_dir.hpp"
@@ -23,6 +24,9 @@ namespace sf::commands {
 namespace {
 
 namespace asio = boost::asio;
+
+// Two arenas: the event loop's, and one the worker threads share (bench/README.md has the measurements).
+constexpr int heap_arenas = 2;
 
 // The HTTP endpoint as a service of the run: it answers while the run drains (/readyz says "stopping")
 // and closes once the last worker has ended.
@@ -42,6 +46,8 @@ asio::awaitable<void> notify_systemd(ops::systemd_notifier& notifier) {
 }
 
 int run(const cli_args& args) {
+  // Before any thread starts: the event loop, the state thread and the disk threads share few arenas.
+  runtime::limit_heap_arenas(heap_arenas);
   auto loaded = load_config_or_report(args);
   if (!loaded) return exit_usage;
   config::forwarder_config cfg = std::move(*loaded);

@@ -7,6 +7,7 @@
 #include "common/log/logger.hpp"
 #include "common/retry/backoff.hpp"
 #include "daemon/runtime/cancellation.hpp"
+#include "daemon/runtime/heap.hpp"
 #include "daemon/runtime/notifier.hpp"
 #include "daemon/state/checkpoint.hpp"
 
@@ -120,10 +121,18 @@ struct forwarder::impl {
       if (fetched->batch.empty()) {
         caught_up = true;
         if (opts.once) break;
+        // Caught up and every page delivered: the catch-up's pages are freed, so give their memory back
+        // once (the heap stays at its high-water mark otherwise). Later empty polls find nothing to give.
+        if (!heap_released && window.buffered_pages() == 0) {
+          runtime::release_free_heap();
+          heap_released = true;
+          ++tel.heap_releases;
+        }
         if (!co_await runtime::sleep(cfg.source.poll_interval)) break;
         target = reader.page_target(last_id);
         continue;
       }
+      heap_released = false;
       last_id = std::string(fetched->batch.id(fetched->batch.size() - 1));
       target = fetched->next_target.value_or(reader.page_target(last_id));
       window.push(std::make_shared<const page>(std::move(*fetched)));
@@ -274,6 +283,7 @@ struct forwarder::impl {
   bool producer_done = false;
   bool paused_for_room = false;
   bool caught_up = false;
+  bool heap_released = false;  // since the last page with events
   std::chrono::steady_clock::time_point last_progress_log = std::chrono::steady_clock::now();
 };
 

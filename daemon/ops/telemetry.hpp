@@ -71,6 +71,7 @@ struct telemetry final : keys::key_observer {
   std::optional<std::int64_t> rate_limit_remaining;
   std::uint64_t lost_offsets = 0;  // offsets the service refused after serving them (events lost)
   std::string source_problem;      // why the source makes no progress although the service answers; "" = none
+  std::uint64_t heap_releases = 0;  // free heap handed back to the kernel once caught up (runtime/heap.hpp)
 
   // Checkpoint.
   std::string checkpoint_event_id;

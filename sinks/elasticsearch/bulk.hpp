@@ -97,7 +97,7 @@ std::vector<std::vector<std::uint32_t>> split_requests(const audit::event_batch&
                                                        std::string_view target, std::size_t max_events,
                                                        std::size_t max_bytes);
 
-// gzip (RFC 1952) of `data` at `level`. Empty optional only if zlib fails (out of memory).
+// gzip (RFC 1952) of `data` at `level` (0..12, libdeflate). Empty optional only if no compressor can be had.
 std::optional<std::string> gzip_compress(std::string_view data, int level = 1);
 // Inflates gzip or zlib data (for tests and the test server); nullopt on corrupt input or over `limit`.
 std::optional<std::string> gzip_decompress(std::string_view data, std::size_t limit = 256u << 20);

@@ -20,7 +20,7 @@ struct elasticsearch_tuning {
   std::chrono::milliseconds max_backoff = config::retry_config{}.max_backoff;
   // 401/403/404/400: an operator must fix something; retrying fast would only flood the cluster's log.
   std::chrono::milliseconds slow_retry = config::retry_config{}.config_error_backoff;
-  int gzip_level = 1;  // the cheapest level: the shipping loop should spend its CPU on events, not on zlib
+  int gzip_level = 1;  // the cheapest level: the shipping loop should spend its CPU on events, not on deflate
 };
 
 // The tuning that follows the configuration's retry.* settings.

@@ -2,6 +2,7 @@
 // in order in every sink, the checkpoint never passes an event a sink has not stored, a stop finishes the
 // batch in hand.
 #include "daemon/forwarder/forwarder.hpp"
+#include "daemon/ops/telemetry.hpp"
 #include "daemon/runtime/task_group.hpp"
 #include "daemon/source/scaleft_source.hpp"
 #include "daemon/state/checkpoint.hpp"
@@ -49,7 +50,7 @@ struct forwarder_rig {
       sinks.push_back(std::move(s));
     }
     source = std::make_unique<source::scaleft_source>(io.get_executor(), cfg);
-    fwd = std::make_unique<forwarder>(io.get_executor(), cfg, run_options{once, nullptr}, *source,
+    fwd = std::make_unique<forwarder>(io.get_executor(), cfg, run_options{once, &tel}, *source,
                                       std::move(sinks));
     return *fwd;
   }
@@ -85,6 +86,7 @@ struct forwarder_rig {
   runtime::task_group group{io.get_executor(), std::chrono::seconds(5)};
   std::unique_ptr<source::scaleft_source> source;
   std::unique_ptr<forwarder> fwd;
+  ops::telemetry tel;
 };
 
 TEST(ForwarderComponent, PagesArriveInOrderInEverySinkAndTheCheckpointFollows) {
@@ -156,6 +158,32 @@ TEST(ForwarderComponent, AStopFinishesTheBatchInHandAndCommitsIt) {
   const auto cp = rig.checkpoint();
   EXPECT_EQ(cp.event_id, "evt-2");
   rig.expect_checkpoint_behind_every_sink();
+}
+
+// Once caught up with every page delivered, the freed heap goes back to the kernel: once per catch-up, not at
+// every empty poll, and again after new events.
+TEST(ForwarderComponent, CaughtUpItReleasesTheHeapOncePerCatchUp) {
+  forwarder_rig rig;
+  rig.fake.then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(0, 3)));
+  // Empty polls (the fake's default) until the 4th audits call, then one more page.
+  for (int i = 0; i < 3; ++i) rig.fake.then(scaleft_call::audits, scripted_scaleft::page({}));
+  rig.fake.then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(3, 3)));
+  rig.start(false);
+  boost::asio::steady_timer poll(rig.io);
+  std::vector<std::uint64_t> releases_at_audits;  // heap_releases seen after each audits request
+  std::function<void()> watch = [&] {
+    poll.expires_after(std::chrono::milliseconds(5));
+    poll.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      if (rig.fake.requests(scaleft_call::audits).size() >= 9) return rig.group.stop();
+      watch();
+    });
+  };
+  watch();
+  rig.run();
+  EXPECT_EQ(rig.checkpoint().events_total, 6u);
+  // Two catch-ups (after evt-2 and after evt-5), one release each, whatever the number of empty polls.
+  EXPECT_EQ(rig.tel.heap_releases, 2u);
 }
 
 }  // namespace
