@@ -133,7 +133,7 @@ TEST_F(ClientTls, TheObserverHearsEachStepWithTheServersCertificate) {
   EXPECT_EQ(steps[2].detail.rfind("TLSv1.", 0), 0u) << steps[2].detail;
   ASSERT_TRUE(steps[2].certificate);
   EXPECT_EQ(steps[2].certificate->subject, "CN=loopback");
-  EXPECT_EQ(steps[2].certificate->issuer, "CN=scaleft-forwarder test CA");
+  EXPECT_EQ(steps[2].certificate->issuer, "CN=scaleft-forwarder test CA ca");
   // `openssl x509 -days 2`: expires two days from now (give or take the clock's second).
   EXPECT_NEAR(static_cast<double>(steps[2].certificate->not_after_unix - before), 2 * 86400.0, 120.0);
 }
