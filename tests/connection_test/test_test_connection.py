@@ -12,6 +12,7 @@ import unittest
 import urllib.request
 
 from harness import ES_SIM, ForwarderTest, RealElasticsearch, Sim, write_config
+from pki import Pki
 
 API_KEY = "shipper-key-id:shipper-key-secret-9f8e7d"  # es-sim's "id:key"
 STREAM = "logs-scaleft.audit-default"
@@ -23,10 +24,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
-
-
 def call(sim, ca_file, method, path, body=None):
     """A request to a simulator serving https with a certificate from `ca_file`'s CA; the body of the answer."""
     req = urllib.request.Request(sim.url + path, data=body, method=method)
@@ -34,32 +31,12 @@ def call(sim, ca_file, method, path, body=None):
         return r.read()
 
 
-class Pki:
-    """A CA with a server certificate for 127.0.0.1, and a second CA that signed nothing we serve."""
-
-    def __init__(self, d):
-        self.dir = d
-        for ca in ("ca", "other-ca"):
-            openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-days", "3", "-subj", f"/CN=test-connection {ca}", "-keyout", f"{ca}.key", "-out", f"{ca}.pem",
-                    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
-                    cwd=d)
-        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-subj", "/O=test-connection/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr", cwd=d)
-        with open(os.path.join(d, "server.ext"), "w") as f:
-            f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                "-days", "30", "-extfile", "server.ext", "-out", "server.pem", cwd=d)
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-
 class TestConnection(ForwarderTest):
     @classmethod
     def setUpClass(cls):
         cls.pki_dir = tempfile.mkdtemp(prefix="sf-tc-pki-")
-        cls.pki = Pki(cls.pki_dir)
+        cls.pki = Pki(cls.pki_dir, name="test-connection", server_subject="/O=test-connection/CN=127.0.0.1",
+                      server_days=30)
 
     @classmethod
     def tearDownClass(cls):
