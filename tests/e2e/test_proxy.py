@@ -244,6 +244,31 @@ class ProxyTest(ForwarderTest):
         self.assertEqual(ndjson_ids(self.out), [])
         self.assertIsNone(self.checkpoint())
 
+    def test_connection_reports_the_proxy_step(self):
+        """test-connection names the tunnel it made, and the proxy's refusal as the failed step."""
+        sim = self.tls_sim(10)
+
+        def source_steps(proxy_url, exit_status):
+            write_config(self.config_path, sim, self.state_dir, self.file_sink(),
+                         extra_source=f"  ca_file: {self.cert}\n  proxy_url: {proxy_url}\n")
+            r = self.run_forwarder_cmd("test-connection", "--config", self.config_path, "--json")
+            self.assertEqual(r.returncode, exit_status, r.stdout + r.stderr)
+            source = [t for t in json.loads(r.stdout)["targets"] if t["name"] == "source"][0]
+            return {step["step"]: step for step in source["steps"]}
+
+        proxy = self.start_tinyproxy([port_of(sim.url)])
+        steps = source_steps(proxy.url, 0)
+        self.assertEqual(steps["proxy"]["status"], "ok", steps)
+        self.assertEqual(steps["proxy"]["detail"], f"CONNECT 127.0.0.1:{port_of(sim.url)} through proxy {proxy.url}")
+        self.assertEqual((steps["tls"]["status"], steps["audit page"]["status"]), ("ok", "ok"), steps)
+        self.assertGreaterEqual(len(proxy.connects_to(port_of(sim.url))), 1, proxy.requests())
+
+        forbidding = self.start_tinyproxy([443], name="tinyproxy-403")  # not the simulator's port: 403
+        steps = source_steps(forbidding.url, 1)
+        self.assertEqual(steps["proxy"]["status"], "failed", steps)
+        self.assertIn("refused the tunnel: 403", steps["proxy"]["detail"])
+        self.assertEqual(steps["tls"]["status"], "skipped", steps)
+
     def test_no_proxy_bypasses_the_environments_proxy(self):
         sim = self.tls_sim(1000)
         es = self.start_es_sim()
