@@ -59,6 +59,10 @@ class event_batch {
   std::string_view document(std::size_t i) const {
     return {documents_.data() + entries_[i].doc_off, entries_[i].doc_len};
   }
+  // The document of event i with its '\n', as the arena keeps it.
+  std::string_view document_line(std::size_t i) const {
+    return {documents_.data() + entries_[i].doc_off, std::size_t{entries_[i].doc_len} + 1};
+  }
   // Every document, each followed by '\n': exactly the NDJSON a file sink appends.
   std::string_view ndjson() const { return documents_; }
   // Bytes held, for memory accounting.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/http/connection_step.hpp"
+#include "common/http/pieces_body.hpp"
 #include "common/http/proxy_choice.hpp"
 #include "common/http/resolver.hpp"
 #include "common/http/tls_context.hpp"
@@ -22,6 +23,8 @@ namespace sf::http {
 namespace bhttp = boost::beast::http;
 using request = bhttp::request<bhttp::string_body>;
 using response = bhttp::response<bhttp::string_body>;
+// A request whose body is sent from the memory its pieces view (which must outlive the exchange).
+using pieces_request = bhttp::request<pieces_body>;
 
 struct client_options {
   std::string ca_file;  // a PEM file of extra trust anchors; TLS is always verified
@@ -63,6 +66,7 @@ class client {
   // Cancellation of the awaiting coroutine (terminal, or any when it was recorded before the exchange began)
   // ends it at whatever step it is, with operation_aborted; it is never retried.
   boost::asio::awaitable<exchange_result> send(request req);
+  boost::asio::awaitable<exchange_result> send(pieces_request req);
 
   const url& origin() const;
   const proxy_route& route() const;  // direct or through which proxy, and why

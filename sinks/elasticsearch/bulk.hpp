@@ -85,6 +85,10 @@ std::string encode_bulk_body(const audit::event_batch& batch, const std::vector<
                              const bulk_format& f);
 std::string encode_bulk_body(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
                              std::string_view target);
+// The same body as pieces: the action lines and spliced extras copied, the documents viewed in `batch`
+// (which must outlive the pieces' use), so a request is sent without copying its documents.
+text::text_pieces encode_bulk_pieces(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
+                                     const bulk_format& f);
 
 // Splits `items` into consecutive requests of at most `max_events` items and `max_bytes` body bytes. An item
 // larger than max_bytes on its own gets a request to itself (Elasticsearch will say 413 or store it).

@@ -92,27 +92,60 @@ std::size_t event_object_start(std::string_view d) {
   return std::string_view::npos;
 }
 
-void append_document(std::string& out, std::string_view doc, const document_extras& x) {
-  if (x.empty() || doc.empty() || doc.back() != '}') {
-    out.append(doc);
-    return;
-  }
+namespace {
+
+// The one splicing rule, written to either a string (every part copied) or pieces (the document's parts
+// viewed, the extras copied). Returns false, writing nothing, when there is nothing to splice.
+template <class Out>
+bool splice(Out& out, std::string_view doc, const document_extras& x) {
+  if (x.empty() || doc.empty() || doc.back() != '}') return false;
   std::string_view rest = doc.substr(0, doc.size() - 1);  // without the closing brace
   bool ingested_pending = !x.ingested.empty();
   if (ingested_pending) {
     if (const auto at = event_object_start(doc); at != std::string_view::npos) {
-      out.append(doc.substr(0, at)).append(x.ingested);
-      if (doc[at] != '}') out.push_back(',');
+      out.document(doc.substr(0, at));
+      out.extra(x.ingested);
+      if (doc[at] != '}') out.extra(",");
       rest = rest.substr(at);
       ingested_pending = false;
     }
   }
-  out.append(rest);
-  if (ingested_pending) out.append(R"(,"event":{)").append(x.ingested).push_back('}');
-  if (!x.tail.empty())
-    out.append(x.tail);
+  out.document(rest);
+  if (ingested_pending) {
+    out.extra(R"(,"event":{)");
+    out.extra(x.ingested);
+    out.extra("}");
+  }
+  out.extra(x.tail.empty() ? std::string_view("}") : std::string_view(x.tail));
+  return true;
+}
+
+struct to_string {
+  std::string& s;
+  void document(std::string_view v) { s.append(v); }
+  void extra(std::string_view v) { s.append(v); }
+};
+
+struct to_pieces {
+  text::text_pieces& p;
+  void document(std::string_view v) { p.append_view(v); }
+  void extra(std::string_view v) { p.append_copy(v); }
+};
+
+}  // namespace
+
+void append_document(std::string& out, std::string_view doc, const document_extras& x) {
+  to_string w{out};
+  if (!splice(w, doc, x)) out.append(doc);
+}
+
+void append_document_line(text::text_pieces& out, std::string_view line, const document_extras& x) {
+  const std::string_view doc = line.substr(0, line.size() - 1);
+  to_pieces w{out};
+  if (splice(w, doc, x))
+    out.append_copy("\n");
   else
-    out.push_back('}');
+    out.append_view(line);
 }
 
 std::size_t document_size(std::string_view doc, const document_extras& x) {

@@ -1,6 +1,8 @@
 // What the sink adds to a rendered document on its way into a bulk body, without re-parsing it.
 #pragma once
 
+#include "common/text/text_pieces.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -29,5 +31,8 @@ std::size_t event_object_start(std::string_view document);
 // Appends `document` with `extras` spliced in; exactly document_size() bytes.
 void append_document(std::string& out, std::string_view document, const document_extras& extras);
 std::size_t document_size(std::string_view document, const document_extras& extras);
+// The same for `line` (a document and its '\n', as a batch keeps it), as pieces: the document's parts are
+// viewed in place (`line` must outlive `out`'s use), only the extras are copied.
+void append_document_line(text::text_pieces& out, std::string_view line, const document_extras& extras);
 
 }  // namespace sf::sinks::elasticsearch

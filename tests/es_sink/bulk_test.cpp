@@ -56,6 +56,46 @@ TEST(es_bulk_body, item_bytes_matches_the_encoded_size) {
   EXPECT_EQ(sum, body.size());
 }
 
+// The pieces a request is sent from are the string body, byte for byte, in every format; the documents are
+// views of the batch (not copies), so only action lines and spliced extras take new memory.
+TEST(es_bulk_pieces, join_to_the_string_body_in_every_format_and_view_the_documents) {
+  event_batch b = sample_batch(9, 40);
+  b.add("odd\"id", "2026-01-01T00:00:00Z", R"({"a":[1,{"b":"}"}]})");  // no event object
+  b.add("not-an-object", "2026-01-01T00:00:00Z", R"("text")");              // nothing can be spliced
+  b.add("empty-event", "2026-01-01T00:00:00Z", R"({"event":{}})");
+  std::vector<std::string> per_item;
+  for (std::uint32_t i = 0; i < b.size(); ++i) per_item.push_back("idx-" + std::to_string(i % 3));
+
+  std::vector<es::bulk_format> formats(4);
+  formats[0].target = "plain-index";
+  formats[1].target = "logs-scaleft.audit-default";
+  formats[1].extras.tail = es::data_stream_tail("logs-scaleft.audit-default");
+  formats[1].extras.ingested = es::ingested_field("2026-01-01T00:00:00.000Z");
+  formats[2].targets = &per_item;
+  formats[3].target = "only-ingested";
+  formats[3].extras.ingested = es::ingested_field("2026-01-01T00:00:00.000Z");
+
+  std::vector<std::uint32_t> some{10, 0, 3, 11, 9};
+  for (const auto& f : formats) {
+    for (const auto& items : {all(b), some}) {
+      const std::string body = es::encode_bulk_body(b, items, f);
+      const auto pieces = es::encode_bulk_pieces(b, items, f);
+      EXPECT_EQ(pieces.joined(), body) << f.target;
+      EXPECT_EQ(pieces.size(), body.size());
+      std::size_t viewed = 0;
+      for (std::size_t k = 0; k < pieces.piece_count(); ++k) {
+        const auto p = pieces.piece(k);
+        if (p.data() >= b.ndjson().data() && p.data() + p.size() <= b.ndjson().data() + b.ndjson().size())
+          viewed += p.size();
+      }
+      std::size_t docs = 0;
+      for (auto i : items) docs += b.document(i).size();
+      // Every document byte but the spliced-out closing brace is sent from the batch.
+      EXPECT_GE(viewed + items.size(), docs) << f.target;
+    }
+  }
+}
+
 TEST(es_split_requests, bounds_events_and_bytes_and_keeps_order) {
   auto b = sample_batch(10, 100);
   const std::size_t one = es::item_bytes("i", b.id(0), b.document(0));
