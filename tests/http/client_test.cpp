@@ -91,6 +91,38 @@ TEST_F(Client, PostRoundTripWithBody) {
   EXPECT_EQ(seen_length, "100000");
 }
 
+// A body of pieces (views of the caller's memory and copies) arrives as their concatenation, through more
+// than one staging buffer, with the right Content-Length.
+TEST_F(Client, PiecesBodyArrivesWholeAndInOrder) {
+  std::string seen_body, seen_length;
+  start([&](sfsim::request& req) {
+    seen_body = req.body();
+    seen_length = std::string(req[bhttp::field::content_length]);
+    return text_reply("ok");
+  });
+  std::string kept;
+  for (int i = 0; i < 4000; ++i) kept += "{\"doc\":" + std::to_string(i) + ",\"pad\":\"" + std::string(150, 'p') + "\"}\n";
+  pieces_request req{bhttp::verb::post, "/_bulk", 11};
+  std::string expected;
+  std::size_t at = 0;
+  for (int i = 0; at < kept.size(); ++i) {
+    const std::string action = "{\"create\":{\"_id\":\"" + std::to_string(i) + "\"}}\n";
+    req.body().append_copy(action);
+    const std::size_t n = std::min<std::size_t>(kept.size() - at, 100 + (i % 7) * 90);
+    req.body().append_view(std::string_view(kept).substr(at, n));
+    expected += action + kept.substr(at, n);
+    at += n;
+  }
+  ASSERT_GT(expected.size(), 2 * pieces_body::writer::stage_bytes);
+  exchange_result out;
+  ASSERT_TRUE(
+      run_bounded(io_, [&]() -> asio::awaitable<void> { out = co_await client_->send(std::move(req)); }()));
+  io_.restart();
+  ASSERT_TRUE(out.ok()) << out.error;
+  EXPECT_EQ(seen_length, std::to_string(expected.size()));
+  EXPECT_EQ(seen_body, expected);
+}
+
 TEST_F(Client, HttpErrorStatusesAreResultsNotTransportErrors) {
   start([&](sfsim::request&) { return text_reply("{\"error\":{\"code\":\"service_offline\"}}", 503); });
   auto r = send(get("/"));
