@@ -4,6 +4,8 @@
 #include "common/json/json_escape.hpp"
 #include "common/log/logger.hpp"
 
+#include <cstring>
+
 namespace sf::sinks::elasticsearch {
 
 std::string data_stream_tail(std::string_view name) {
@@ -29,13 +31,18 @@ std::string ingested_field(std::string_view time) {
 
 namespace {
 
-// The offset past the JSON string that opens at `i` (a '"'), or npos.
+// The offset past the JSON string that opens at `i` (a '"'), or npos. A quote ends the string unless an odd
+// run of backslashes precedes it; memchr finds the candidates (a message is tens of bytes, scanned per item).
 std::size_t skip_string(std::string_view d, std::size_t i) {
-  for (++i; i < d.size(); ++i) {
-    if (d[i] == '\\')
-      ++i;
-    else if (d[i] == '"')
-      return i + 1;
+  const std::size_t open = i;
+  for (std::size_t from = i + 1; from < d.size();) {
+    const void* hit = std::memchr(d.data() + from, '"', d.size() - from);
+    if (!hit) return std::string_view::npos;
+    const std::size_t q = static_cast<std::size_t>(static_cast<const char*>(hit) - d.data());
+    std::size_t backslashes = 0;
+    while (q - backslashes - 1 > open && d[q - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return q + 1;
+    from = q + 1;
   }
   return std::string_view::npos;
 }

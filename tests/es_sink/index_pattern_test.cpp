@@ -135,6 +135,14 @@ TEST(document_extras, are_spliced_without_reparsing_and_stay_valid_json) {
   const std::string_view head = R"({"@timestamp":"2026-01-01T00:00:00Z","event":{"ingested":"2026-01-01T00:00:00.000Z","id")";
   EXPECT_EQ(fast.substr(0, head.size()), head);
   EXPECT_EQ(fast.size(), es::document_size(rendered, x));
+  // The renderer's order today (ecs and message before event): strings whose last characters are escaped
+  // backslashes end at their quote; an escaped quote does not end them.
+  for (const std::string& m : {std::string(R"(ends with a backslash \\)"), std::string(R"(a \\\" quote)"),
+                               std::string(R"(\\\\)"), std::string("")}) {
+    const std::string d = R"({"@timestamp":"t","ecs":{"version":"8.11.0"},"message":")" + m + R"(","event":{"id":"1"}})";
+    EXPECT_EQ(es::event_object_start(d), d.find(R"("event":{)") + 9) << d;
+  }
+  EXPECT_EQ(es::event_object_start(R"({"message":"unterminated \"event\":{"})"), std::string_view::npos);
   // Nothing to add: the document as it is.
   std::string plain;
   es::append_document(plain, doc, {});
