@@ -107,7 +107,7 @@ struct retry_config {
 struct buffer_config {
   // Chosen for peak RSS through a catch-up (bench/README.md): ~3 pages of ECS documents (1.5 MB each) keep
   // the fetch one page ahead of the sinks; a larger window adds its bytes to the peak and no throughput.
-  std::size_t max_events = 3000;
+  std::size_t max_events = 2000;
   std::size_t max_bytes = 4 * 1024 * 1024;
 };
 
