@@ -144,6 +144,40 @@ def checkpoint_events(state_dir):
         return json.load(f).get("events_total", 0)
 
 
+# The kernel's share of the file path, measured apart: a child writes as many bytes as the forwarder's NDJSON
+# file holds into a fresh file, one page's worth per write() followed by fdatasync() as the file sink does,
+# with nothing rendered (after the forwarder's file is removed). Its CPU (less an empty interpreter's start) is what storing the bytes costs here.
+WRITE_BOUND_CHILD = r"""
+import os, sys
+total, chunk, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+buf = b"x" * (chunk - 1) + b"\n"
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+left = total
+while left > 0:
+    n = os.write(fd, buf[:min(chunk, left)])
+    left -= n
+    os.fdatasync(fd)
+os.close(fd)
+"""
+
+
+def write_bound(args, out_path, pages, run_dir):
+    """(CPU s, wall s) of writing the forwarder's output bytes again with nothing else to do."""
+    total = os.path.getsize(out_path)
+    chunk = max(1, total // max(1, pages))
+    # The forwarder's file goes first, so the child writes into the pages it frees (the cheap case the
+    # kernel offers; writing into pages it must first reclaim costs several times more).
+    os.unlink(out_path)
+    target = os.path.join(run_dir, "write-bound.ndjson")
+    _, _, empty_cpu, _ = run_measured([args.python, "-c", "pass"], os.path.join(run_dir, "empty.log"), 60)
+    rc, wall, cpu, _ = run_measured([args.python, "-c", WRITE_BOUND_CHILD, str(total), str(chunk), target],
+                                    os.path.join(run_dir, "write-bound.log"), args.timeout)
+    os.unlink(target)
+    if rc != 0:
+        raise RuntimeError(f"the write-bound child exited {rc}: see {run_dir}/write-bound.log")
+    return max(0.0, cpu - empty_cpu), wall, total
+
+
 def verify_output(case, out_dir, es, expected):
     """Every event must have arrived: a benchmark of a forwarder that drops events measures nothing."""
     if case["sink"] == "file":
@@ -277,12 +311,19 @@ def run_case(key, args, work):
             if committed != args.events or arrived != args.events:
                 raise RuntimeError(f"case {key}: {args.events} events expected, checkpoint says {committed}, "
                                    f"the sink holds {arrived}")
+            bound = {}
+            if case["sink"] == "file" and case["compression"] == "none":
+                w_cpu, w_wall, w_bytes = write_bound(args, os.path.join(out_dir, "audit.ndjson"),
+                                                     args.events // 1000, run_dir)
+                bound = {"write_bound_cpu_us_per_event": w_cpu / args.events * 1e6,
+                         "write_bound_wall_s": w_wall, "output_bytes_per_event": w_bytes / args.events,
+                         "write_bound_share_of_cpu": w_cpu / f_cpu}
             run = {"wall_s": f_wall, "cpu_s": f_cpu, "peak_rss_bytes": f_rss, "baseline_wall_s": b_wall,
                    "baseline_cpu_s": b_cpu, "baseline_peak_rss_bytes": b_rss,
                    "events_per_s": args.events / f_wall,
                    "cpu_us_per_event": f_cpu / args.events * 1e6,
                    "wall_ratio_to_baseline": f_wall / b_wall,
-                   "loadavg_1m": os.getloadavg()[0]}
+                   "loadavg_1m": os.getloadavg()[0], **bound}
             if with_script:
                 if i % 2 == 1:
                     s_wall, s_cpu, s_rss = run_script(args, case, key, sim, creds, key_id, run_dir, es)
@@ -306,6 +347,10 @@ def run_case(key, args, work):
                   "baseline_wall_s", "baseline_cpu_s"):
             metrics[m] = summarize([r[m] for r in runs])
         metrics["cpu_s_per_million_events"] = summarize([r["cpu_s"] / args.events * 1e6 for r in runs])
+        if runs and "write_bound_cpu_us_per_event" in runs[0]:
+            for m in ("write_bound_cpu_us_per_event", "output_bytes_per_event", "write_bound_share_of_cpu",
+                      "write_bound_wall_s"):
+                metrics[m] = summarize([r[m] for r in runs])
         if runs and "script_wall_s" in runs[0]:
             for m in ("script_events_per_s", "script_cpu_us_per_event", "script_peak_rss_bytes",
                       "events_ratio_to_script", "cpu_ratio_to_script", "rss_ratio_to_script"):
@@ -530,6 +575,13 @@ def print_table(result):
         print(f"  ({c['case']}) {c['title']}: {m['events_per_s']['median']:,.0f} ev/s, "
               f"{m['cpu_us_per_event']['median']:.2f} us/event, x{m['wall_ratio_to_baseline']['median']:.2f} "
               f"the baseline")
+        if "write_bound_cpu_us_per_event" in m:
+            w = m["write_bound_cpu_us_per_event"]["median"]
+            events = c["events"]
+            print(f"      storing its {m['output_bytes_per_event']['median']:,.0f} bytes/event alone (write + "
+                  f"fdatasync per page, nothing rendered): {w:.2f} us/event CPU, "
+                  f"{events / m['write_bound_wall_s']['median']:,.0f} events/s; "
+                  f"{m['write_bound_share_of_cpu']['median'] * 100:.0f} % of the forwarder's CPU")
 
 
 if __name__ == "__main__":
