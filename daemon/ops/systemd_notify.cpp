@@ -1,4 +1,4 @@
-// The notify loop: one timer on the event loop sends READY=1, STATUS= and WATCHDOG=1 through sd_notify().
+// The notify loop: one timer on the event loop sends READY=1, STATUS= and WATCHDOG=1 to $NOTIFY_SOCKET.
 #include "daemon/ops/systemd_notify.hpp"
 
 #include "common/log/logger.hpp"
@@ -7,11 +7,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <systemd/sd-daemon.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+
+#include <unistd.h>
 
 namespace sf::ops {
 
@@ -31,15 +31,22 @@ std::chrono::milliseconds notify_tick(bool ready_sent,
 systemd_notifier::systemd_notifier(boost::asio::any_io_executor ex, const telemetry& t)
     : telemetry_(t), timer_(ex) {
   const char* socket = std::getenv("NOTIFY_SOCKET");
-  enabled_ = socket != nullptr && *socket != '\0';
-  std::uint64_t usec = 0;
-  // sd_watchdog_enabled checks WATCHDOG_PID too, so a child process never feeds its parent's watchdog.
-  if (enabled_ && sd_watchdog_enabled(0, &usec) > 0 && usec > 0) watchdog_ = std::chrono::microseconds(usec);
+  if (socket == nullptr || *socket == '\0') return;
+  std::string why;
+  address_ = parse_notify_socket(socket, why);
+  if (!address_) {
+    log::warn("NOTIFY_SOCKET cannot be used; systemd will not hear READY=1 or the watchdog",
+              {{"notify_socket", std::string(socket)}, {"error", why}});
+    return;
+  }
+  enabled_ = true;
+  watchdog_ = watchdog_period(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"),
+                              static_cast<long>(::getpid()));
 }
 
 void systemd_notifier::send(const std::string& message) {
-  if (int r = sd_notify(0, message.c_str()); r < 0)
-    log::debug("sd_notify failed", {{"error", std::string(std::strerror(-r))}});
+  if (int err = send_notify(*address_, message); err != 0)
+    log::debug("systemd notify failed", {{"error", std::string(std::strerror(err))}});
 }
 
 void systemd_notifier::start() {

@@ -1,6 +1,7 @@
 // systemd's notify protocol: READY=1 after the first authentication, STATUS= lines, WATCHDOG=1, STOPPING=1.
 #pragma once
 
+#include "daemon/ops/notify_socket.hpp"
 #include "daemon/ops/telemetry.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -36,6 +37,7 @@ class systemd_notifier {
 
   const telemetry& telemetry_;
   boost::asio::steady_timer timer_;
+  std::optional<notify_address> address_;
   bool enabled_ = false;
   bool ready_sent_ = false;
   bool stopped_ = false;
