@@ -287,10 +287,6 @@ asio::awaitable<exchange_result> client::send(request req) {
   co_return co_await keep->send(std::move(req));
 }
 
-asio::awaitable<exchange_result> client::send(pieces_request req) {
-  auto keep = impl_;
-  co_return co_await keep->send(std::move(req));
-}
 
 const url& client::origin() const { return impl_->origin; }
 const proxy_route& client::route() const { return impl_->route; }

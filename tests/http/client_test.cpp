@@ -113,6 +113,13 @@ TEST_F(Client, PiecesBodyArrivesWholeAndInOrder) {
     expected += action + kept.substr(at, n);
     at += n;
   }
+  // A large view and a large copy between small pieces go out unstaged, in their place.
+  const std::string big_view(3 * pieces_body::writer::direct_bytes, 'v');
+  req.body().append_view(big_view);
+  req.body().append_copy(std::string(2 * pieces_body::writer::direct_bytes, 'c'));
+  req.body().append_copy("\n");
+  req.body().append_view(std::string_view(kept).substr(0, 500));
+  expected += big_view + std::string(2 * pieces_body::writer::direct_bytes, 'c') + "\n" + kept.substr(0, 500);
   ASSERT_GT(expected.size(), 2 * pieces_body::writer::stage_bytes);
   exchange_result out;
   ASSERT_TRUE(
