@@ -25,7 +25,6 @@ namespace bhttp = boost::beast::http;
 // documents it sends (that memory must outlive the exchange). One body type keeps one instantiation of
 // Beast's write path (a second one, string_body beside it, was 440 KB of code).
 using request = bhttp::request<pieces_body>;
-using pieces_request = request;
 using response = bhttp::response<bhttp::string_body>;
 
 struct client_options {

@@ -291,7 +291,7 @@ struct elasticsearch_sink::impl {
       r = co_await s.client->send(std::move(req));
     } else {
       // Uncompressed: the action lines are copied, the documents sent from the batch itself.
-      http::pieces_request req{bhttp::verb::post, bulk_path, 11};
+      http::request req{bhttp::verb::post, bulk_path, 11};
       set_common_headers(req, true);
       req.body() = elasticsearch::encode_bulk_pieces(batch, items, rs.format);
       raw_size = body_size = req.body().size();

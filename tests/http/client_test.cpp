@@ -102,7 +102,7 @@ TEST_F(Client, PiecesBodyArrivesWholeAndInOrder) {
   });
   std::string kept;
   for (int i = 0; i < 4000; ++i) kept += "{\"doc\":" + std::to_string(i) + ",\"pad\":\"" + std::string(150, 'p') + "\"}\n";
-  pieces_request req{bhttp::verb::post, "/_bulk", 11};
+  request req{bhttp::verb::post, "/_bulk", 11};
   std::string expected;
   std::size_t at = 0;
   for (int i = 0; at < kept.size(); ++i) {
