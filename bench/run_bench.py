@@ -146,7 +146,8 @@ def checkpoint_events(state_dir):
 
 # The kernel's share of the file path, measured apart: a child writes as many bytes as the forwarder's NDJSON
 # file holds into a fresh file, one page's worth per write() followed by fdatasync() as the file sink does,
-# with nothing rendered (after the forwarder's file is removed). Its CPU (less an empty interpreter's start) is what storing the bytes costs here.
+# with nothing rendered (after the forwarder's file is removed). Its CPU, less an empty interpreter's start,
+# is what storing the bytes costs here.
 WRITE_BOUND_CHILD = r"""
 import os, sys
 total, chunk, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]

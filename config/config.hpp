@@ -105,8 +105,9 @@ struct retry_config {
 // Memory bound: pages fetched but not yet stored by every sink. When either limit is reached, polling pauses
 // (the ScaleFT service is the durable buffer: nothing is spilled to disk just to wait).
 struct buffer_config {
-  // Chosen for peak RSS through a catch-up (bench/README.md): ~3 pages of ECS documents (1.5 MB each) keep
-  // the fetch one page ahead of the sinks; a larger window adds its bytes to the peak and no throughput.
+  // Chosen for peak RSS through a catch-up (bench/README.md): two 1000-event pages of ECS documents (~1.7 MB
+  // each) keep the fetch a page ahead of the sinks; a larger window adds its bytes to the peak and no
+  // throughput.
   std::size_t max_events = 2000;
   std::size_t max_bytes = 4 * 1024 * 1024;
 };

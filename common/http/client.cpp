@@ -159,8 +159,8 @@ struct client::impl {
     co_return r;
   }
 
-  template <class Stream, class Request>
-  asio::awaitable<exchange_result> exchange(Stream& stream, Request& req, bool& got_bytes) {
+  template <class Stream>
+  asio::awaitable<exchange_result> exchange(Stream& stream, request& req, bool& got_bytes) {
     exchange_result r;
     auto [wec, wn] = co_await bhttp::async_write(stream, req, tuple_awaitable);
     if (wec) {
@@ -195,8 +195,7 @@ struct client::impl {
     return r;
   }
 
-  template <class Request>
-  asio::awaitable<exchange_result> send(Request req) {
+  asio::awaitable<exchange_result> send(request req) {
     req.version(11);
     req.set(bhttp::field::host, origin.port == (origin.tls() ? "443" : "80") ? origin.host
                                                                               : origin.host + ":" + origin.port);
@@ -216,8 +215,7 @@ struct client::impl {
     for (int attempt = 0;; ++attempt) {
       // A stop recorded before this step began reached no pending operation: it ends the exchange here.
       // (Read in place, not through a nested coroutine: a caller that throws when cancelled would throw there.)
-      const asio::cancellation_state before = co_await asio::this_coro::cancellation_state;
-      if (before.cancelled() != asio::cancellation_type::none) {
+      if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
         close();
         co_return aborted();
       }
@@ -251,8 +249,8 @@ struct client::impl {
       const bool stale = r.ec == bhttp::error::end_of_stream || r.ec == asio::error::eof ||
                          r.ec == asio::error::connection_reset || r.ec == asio::error::broken_pipe ||
                          r.ec == asio::ssl::error::stream_truncated;
-      const asio::cancellation_state after = co_await asio::this_coro::cancellation_state;
-      const bool stopped = after.cancelled() != asio::cancellation_type::none;
+      const bool stopped =
+          (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
       if (reused && attempt == 0 && !got_bytes && stale && !stopped) continue;
       if (stopped) r.ec = asio::error::operation_aborted;
       co_return r;
@@ -286,7 +284,6 @@ asio::awaitable<exchange_result> client::send(request req) {
   auto keep = impl_;  // the exchange may outlive the client when its owner is torn down mid-stop
   co_return co_await keep->send(std::move(req));
 }
-
 
 const url& client::origin() const { return impl_->origin; }
 const proxy_route& client::route() const { return impl_->route; }

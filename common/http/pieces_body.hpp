@@ -25,9 +25,10 @@ struct pieces_body {
   static std::uint64_t size(const value_type& body) { return body.size(); }
 
   // Copies the small pieces, in order, into one staging buffer at a time and hands that to the serializer, and
-  // a large piece as it is: a body of any size then takes at most `stage_bytes` more memory, not its size. (Handing Beast the pieces themselves
-  // was tried: its cat and prefix views walk the sequence on every partial write, and Asio writes at most 64
-  // buffers per call, which cost more CPU and throughput than the copy into a buffer that stays in cache.)
+  // a large piece as it is: a body of any size then takes at most `stage_bytes` more memory, not its size.
+  // (Handing Beast the pieces themselves was tried: its cat and prefix views walk the sequence on every
+  // partial write, and Asio writes at most 64 buffers per call, which cost more CPU and throughput than the
+  // copy into a buffer that stays in cache.)
   class writer {
    public:
     using const_buffers_type = boost::asio::const_buffer;

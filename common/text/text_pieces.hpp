@@ -11,7 +11,6 @@ namespace sf::text {
 
 class text_pieces {
  public:
-  text_pieces() = default;
   // The whole text is `s` (owned): a request body given as one string.
   text_pieces& operator=(std::string s) {
     storage_ = std::move(s);
@@ -24,7 +23,6 @@ class text_pieces {
     }
     return *this;
   }
-  text_pieces& operator=(const char* s) { return *this = std::string(s); }
   // Appends a view of `s`, which must outlive this object and every use of its pieces.
   void append_view(std::string_view s) {
     if (s.empty()) return;

@@ -39,7 +39,6 @@ systemd_notifier::systemd_notifier(boost::asio::any_io_executor ex, const teleme
               {{"notify_socket", std::string(socket)}, {"error", why}});
     return;
   }
-  enabled_ = true;
   watchdog_ = watchdog_period(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"),
                               static_cast<long>(::getpid()));
 }
@@ -50,7 +49,7 @@ void systemd_notifier::send(const std::string& message) {
 }
 
 void systemd_notifier::start() {
-  if (!enabled_) return;
+  if (!enabled()) return;
   log::debug("systemd notify enabled",
              {{"watchdog_ms",
                watchdog_ ? std::chrono::duration_cast<std::chrono::milliseconds>(*watchdog_).count() : 0}});
@@ -85,7 +84,7 @@ boost::asio::awaitable<void> systemd_notifier::loop() {
 }
 
 void systemd_notifier::stopping() {
-  if (!enabled_) return;
+  if (!enabled()) return;
   last_status_ = status_line(telemetry_, std::chrono::system_clock::now());
   send("STOPPING=1\nSTATUS=" + last_status_);
 }

@@ -26,7 +26,7 @@ std::chrono::milliseconds notify_tick(bool ready_sent, std::optional<std::chrono
 class systemd_notifier {
  public:
   systemd_notifier(boost::asio::any_io_executor ex, const telemetry& t);
-  bool enabled() const { return enabled_; }
+  bool enabled() const { return address_.has_value(); }
   void start();     // the notify loop, on the event loop: a blocked loop stops the watchdog pings
   void stopping();  // STOPPING=1 with a STATUS=; the loop then only keeps the watchdog fed
   void stop();      // ends the loop
@@ -37,8 +37,7 @@ class systemd_notifier {
 
   const telemetry& telemetry_;
   boost::asio::steady_timer timer_;
-  std::optional<notify_address> address_;
-  bool enabled_ = false;
+  std::optional<notify_address> address_;  // none: not started by systemd, or an unusable NOTIFY_SOCKET
   bool ready_sent_ = false;
   bool stopped_ = false;
   std::optional<std::chrono::microseconds> watchdog_;

@@ -240,32 +240,66 @@ std::size_t item_bytes(const bulk_format& f, const audit::event_batch& batch, st
          action_tail.size() + document_size(batch.document(i), f.extras) + 1;
 }
 
+namespace {
+
+// Every item's action line and document, in order, to a string (all copied) or to pieces (action lines
+// copied, documents viewed): the one loop both bodies are written by.
+template <class Out>
+void encode_items(Out& out, const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
+                  const bulk_format& f) {
+  // For one index, the action line's prefix up to the id is the same for every item: escape the target once.
+  std::string head(action_head);
+  if (!f.targets) {
+    append_escaped(head, f.target);
+    head.append(action_mid);
+  }
+  for (auto i : items) {
+    out.action([&](std::string& s) {
+      if (f.targets) {  // event-time names: each item has its own index
+        append_action(s, f.target_of(i), batch.id(i));
+      } else {
+        s.append(head);
+        append_escaped(s, batch.id(i));
+        s.append(action_tail);
+      }
+    });
+    out.document(batch, i, f.extras);
+  }
+}
+
+struct into_string {
+  std::string& s;
+  template <class Write>
+  void action(Write&& write) {
+    write(s);
+  }
+  void document(const audit::event_batch& batch, std::uint32_t i, const document_extras& x) {
+    append_document(s, batch.document(i), x);
+    s.push_back('\n');
+  }
+};
+
+struct into_pieces {
+  text::text_pieces& p;
+  template <class Write>
+  void action(Write&& write) {
+    p.append_copy_with(write);
+  }
+  void document(const audit::event_batch& batch, std::uint32_t i, const document_extras& x) {
+    append_document_line(p, batch.document_line(i), x);
+  }
+};
+
+}  // namespace
+
 std::string encode_bulk_body(const audit::event_batch& batch, const std::vector<std::uint32_t>& items,
                              const bulk_format& f) {
   std::string body;
   std::size_t total = 0;
   for (auto i : items) total += item_bytes(f, batch, i);
   body.reserve(total);
-  if (f.targets) {
-    // Event-time names: each item has its own index.
-    for (auto i : items) {
-      append_action(body, f.target_of(i), batch.id(i));
-      append_document(body, batch.document(i), f.extras);
-      body.push_back('\n');
-    }
-    return body;
-  }
-  // The action line's prefix up to the id is the same for every item: escape the target once.
-  std::string head(action_head);
-  append_escaped(head, f.target);
-  head.append(action_mid);
-  for (auto i : items) {
-    body.append(head);
-    append_escaped(body, batch.id(i));
-    body.append(action_tail);
-    append_document(body, batch.document(i), f.extras);
-    body.push_back('\n');
-  }
+  into_string out{body};
+  encode_items(out, batch, items, f);
   return body;
 }
 
@@ -274,22 +308,8 @@ text::text_pieces encode_bulk_pieces(const audit::event_batch& batch, const std:
   text::text_pieces body;
   // An action line and a document per item; splicing adds a piece or two more each.
   body.reserve(2 * items.size() + (f.extras.empty() ? 0 : 3 * items.size()), 80 * items.size());
-  std::string head(action_head);
-  if (!f.targets) {
-    append_escaped(head, f.target);
-    head.append(action_mid);
-  }
-  for (auto i : items) {
-    if (f.targets)
-      body.append_copy_with([&](std::string& out) { append_action(out, f.target_of(i), batch.id(i)); });
-    else
-      body.append_copy_with([&](std::string& out) {
-        out.append(head);
-        append_escaped(out, batch.id(i));
-        out.append(action_tail);
-      });
-    append_document_line(body, batch.document_line(i), f.extras);
-  }
+  into_pieces out{body};
+  encode_items(out, batch, items, f);
   return body;
 }
 

@@ -148,7 +148,7 @@ struct elasticsearch_sink::impl {
     s.client = std::make_unique<http::client>(executor, urls[s.url_index], client_opts);
   }
 
-  void set_common_headers(bhttp::request_header<>& req, bool bulk) const {
+  void set_common_headers(http::request& req, bool bulk) const {
     if (!authorization.empty()) req.set(bhttp::field::authorization, authorization);
     if (bulk) {
       // The v8 compatibility pair only for a server known to be 8.x: a 7.x server rejects it with 400.
@@ -259,45 +259,34 @@ struct elasticsearch_sink::impl {
     to.insert(to.end(), items.begin(), items.end());
   }
 
-  void note_sent(round_state& rs, std::size_t raw_size, std::size_t body_size) {
-    stats.bytes_sent += body_size;
-    observer->on_bytes(raw_size, body_size);
-    ++rs.requests;
-  }
-
   // Sends one bulk request and sorts its items into the round's outcome lists.
   asio::awaitable<void> send_bulk(slot& s, const audit::event_batch& batch, std::vector<std::uint32_t> items,
                                   round_state& rs) {
     const bool gzip = cfg.compress == config::elasticsearch_sink_config::compression::gzip;
     // event.ingested is the time of this send; the size does not change (a fixed-width time).
     if (!rs.format.extras.ingested.empty()) rs.format.extras.ingested = elasticsearch::ingested_field(time::utc_now_rfc3339());
-    const std::string bulk_path = http::join_path(urls[s.url_index].target, "/_bulk") + bulk_target;
+    http::request req{bhttp::verb::post, http::join_path(urls[s.url_index].target, "/_bulk") + bulk_target, 11};
+    set_common_headers(req, true);
     std::size_t raw_size = 0;
-    std::size_t body_size = 0;
-    http::exchange_result r;
     if (gzip) {
       // gzip needs the body in one piece; the compressed copy is what stays in flight.
       std::string body = elasticsearch::encode_bulk_body(batch, items, rs.format);
       raw_size = body.size();
-      http::request req{bhttp::verb::post, bulk_path, 11};
-      set_common_headers(req, true);
       if (auto z = elasticsearch::gzip_compress(body, tuning.gzip_level)) {
         body = std::move(*z);
         req.set(bhttp::field::content_encoding, "gzip");
       }
-      body_size = body.size();
       req.body() = std::move(body);
-      note_sent(rs, raw_size, body_size);
-      r = co_await s.client->send(std::move(req));
     } else {
       // Uncompressed: the action lines are copied, the documents sent from the batch itself.
-      http::request req{bhttp::verb::post, bulk_path, 11};
-      set_common_headers(req, true);
       req.body() = elasticsearch::encode_bulk_pieces(batch, items, rs.format);
-      raw_size = body_size = req.body().size();
-      note_sent(rs, raw_size, body_size);
-      r = co_await s.client->send(std::move(req));
+      raw_size = req.body().size();
     }
+    const std::size_t body_size = req.body().size();
+    stats.bytes_sent += body_size;
+    observer->on_bytes(raw_size, body_size);
+    ++rs.requests;
+    auto r = co_await s.client->send(std::move(req));
     if (co_await cancelled()) throw_cancelled();
 
     if (!r.ok()) {

@@ -54,9 +54,9 @@ def fill(directory):
 def ids_between_attempts(path):
     """The events in `path`, read when no write attempt is under way. A failing attempt writes part of its
     batch and cuts it off again within the same attempt (milliseconds); a read that meets one (a torn last line,
-    or lines) is taken again 50 ms later. An attempt lasts milliseconds and the next one waits at least half
-    the backoff (25 ms here, growing), so three reads in a row do not all meet one: what they all see is
-    stored."""
+    or lines) is taken again 50 ms later, up to three times. An attempt lasts milliseconds and the next one
+    waits at least half the backoff (25 ms here, growing), so four reads in a row do not all meet one: what
+    the last of them sees is stored."""
     for _ in range(3):
         try:
             ids = ndjson_ids(path)
