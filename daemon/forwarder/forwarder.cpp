@@ -5,6 +5,7 @@
 #include "daemon/forwarder/delivery_window.hpp"
 #include "common/time/rfc3339.hpp"
 #include "common/log/logger.hpp"
+#include "common/log/throttle.hpp"
 #include "common/retry/backoff.hpp"
 #include "daemon/runtime/cancellation.hpp"
 #include "daemon/runtime/heap.hpp"
@@ -104,11 +105,13 @@ struct forwarder::impl {
     for (;;) {
       if (co_await runtime::stop_requested()) break;
       if (!window.has_room()) {
-        if (!paused_for_room) {
+        // In a catch-up the buffer fills on nearly every page: that is back-pressure working, so the first
+        // pause is logged and later ones once a minute, with how many went unlogged.
+        if (!paused_for_room && pause_log.due(std::chrono::steady_clock::now()))
           log::info("buffer full; polling pauses until the slowest sink catches up",
-                    {{"buffered_events", window.buffered_events()}, {"buffered_bytes", window.buffered_bytes()}});
-          paused_for_room = true;
-        }
+                    {{"buffered_events", window.buffered_events()}, {"buffered_bytes", window.buffered_bytes()},
+                     {"pauses_not_logged", pause_log.suppressed()}});
+        paused_for_room = true;
         co_await room_made.wait();
         continue;
       }
@@ -282,6 +285,7 @@ struct forwarder::impl {
   std::size_t lanes_running = 0;
   bool producer_done = false;
   bool paused_for_room = false;
+  log::throttle pause_log{std::chrono::minutes(1)};
   bool caught_up = false;
   bool heap_released = false;  // since the last page with events
   std::chrono::steady_clock::time_point last_progress_log = std::chrono::steady_clock::now();
