@@ -1,6 +1,7 @@
 // A batch of audit events already rendered as ECS documents, kept in two flat arenas (no per-event heap).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -10,9 +11,15 @@ namespace sf::audit {
 
 class event_batch {
  public:
-  // Appends one event: `document` is one line of JSON without the trailing newline.
-  void add(std::string_view id, std::string_view timestamp, std::string_view document) {
+  // Where a document's top-level "event" object has its members, when the renderer said so.
+  static constexpr std::size_t unknown = std::string_view::npos;
+
+  // Appends one event: `document` is one line of JSON without the trailing newline; `event_members` is the
+  // offset in it just past the `{` of its top-level "event" object, if known (see event_members()).
+  void add(std::string_view id, std::string_view timestamp, std::string_view document,
+           std::size_t event_members = unknown) {
     entry e;
+    e.event_at = known_offset(event_members);
     e.key_off = static_cast<std::uint32_t>(keys_.size());
     e.id_len = static_cast<std::uint32_t>(id.size());
     e.ts_len = static_cast<std::uint32_t>(timestamp.size());
@@ -25,8 +32,11 @@ class event_batch {
 
   // For renderers that write the document straight into the arena: begin, append to documents(), commit.
   std::string& begin_document() { return documents_; }
-  void commit_document(std::string_view id, std::string_view timestamp, std::size_t doc_start) {
+  // `event_members` as for add(), counted from `doc_start`.
+  void commit_document(std::string_view id, std::string_view timestamp, std::size_t doc_start,
+                       std::size_t event_members = unknown) {
     entry e;
+    e.event_at = known_offset(event_members);
     e.key_off = static_cast<std::uint32_t>(keys_.size());
     e.id_len = static_cast<std::uint32_t>(id.size());
     e.ts_len = static_cast<std::uint32_t>(timestamp.size());
@@ -63,6 +73,11 @@ class event_batch {
   std::string_view document_line(std::size_t i) const {
     return {documents_.data() + entries_[i].doc_off, std::size_t{entries_[i].doc_len} + 1};
   }
+  // The offset in document(i) just past the `{` that opens its top-level "event" object, as the renderer
+  // recorded it (a sink splicing fields in there need not scan for it), or `unknown`.
+  std::size_t event_members(std::size_t i) const {
+    return entries_[i].event_at ? std::size_t{entries_[i].event_at} : unknown;
+  }
   // Every document, each followed by '\n': exactly the NDJSON a file sink appends.
   std::string_view ndjson() const { return documents_; }
   // Bytes held, for memory accounting.
@@ -95,7 +110,11 @@ class event_batch {
     std::uint32_t key_off;
     std::uint32_t id_len;
     std::uint32_t ts_len;
+    std::uint32_t event_at;  // 0: unknown (no document's "event" members start at its first byte)
   };
+  static std::uint32_t known_offset(std::size_t at) {
+    return at == unknown || at > UINT32_MAX ? 0 : static_cast<std::uint32_t>(at);
+  }
   std::string documents_;
   std::string keys_;
   std::vector<entry> entries_;

@@ -715,7 +715,8 @@ bool has_leftovers(const state& s) {
 // One document. `leftovers`: also carry what the page holds that no event references (related objects no
 // details field names, a related_objects that is not an object), so that nothing is lost: the page's last
 // document does.
-void render_event(std::string& out, state& s, const event_view& ev, bool leftovers) {
+// Returns where the top-level "event" object's members start in `out`.
+std::size_t render_event(std::string& out, state& s, const event_view& ev, bool leftovers) {
   out.push_back('{');
   if (ev.has_timestamp) {
     out.append("\"@timestamp\":");
@@ -728,7 +729,9 @@ void render_event(std::string& out, state& s, const event_view& ev, bool leftove
   const chosen_entries c = choose(s, ev.roles);
   write_message(out, s, row ? row->message : ev.has_action ? unknown_type_message : no_type_message, c, ev);
 
-  out.append(",\"event\":{\"id\":");
+  out.append(",\"event\":{");
+  const std::size_t event_members = out.size();
+  out.append("\"id\":");
   append_json_string(out, ev.id);
   out.append(",\"kind\":\"event\"");
   if (ev.has_action) {
@@ -865,6 +868,7 @@ void render_event(std::string& out, state& s, const event_view& ev, bool leftove
     out.push_back('}');
   }
   out.append("}}");
+  return event_members;
 }
 
 page_outcome fail(std::string message) {
@@ -1030,8 +1034,9 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, std::
     last = batch.position();
     std::string& out = batch.begin_document();
     const std::size_t doc_start = out.size();
-    render_event(out, s, ev, false);
-    batch.commit_document(ev.id, ev.has_timestamp ? ev.timestamp : std::string_view{}, doc_start);
+    const std::size_t event_members = render_event(out, s, ev, false);
+    batch.commit_document(ev.id, ev.has_timestamp ? ev.timestamp : std::string_view{}, doc_start,
+                          event_members - doc_start);
     ++i;
   }
   // What no event referenced goes with the last document, written again (its references, fields and
@@ -1040,8 +1045,9 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, std::
     batch.rollback(last);
     std::string& out = batch.begin_document();
     const std::size_t doc_start = out.size();
-    render_event(out, s, ev, true);
-    batch.commit_document(ev.id, ev.has_timestamp ? ev.timestamp : std::string_view{}, doc_start);
+    const std::size_t event_members = render_event(out, s, ev, true);
+    batch.commit_document(ev.id, ev.has_timestamp ? ev.timestamp : std::string_view{}, doc_start,
+                          event_members - doc_start);
   }
 
   if (i > 0 && body.size() > 0) {

@@ -38,7 +38,7 @@ filtered_page filter_page(const audit::event_batch& page, const time_window& w, 
         out.reached_until = true;
         break;
       case place::inside:
-        out.batch.add(page.id(i), page.timestamp(i), page.document(i));
+        out.batch.add(page.id(i), page.timestamp(i), page.document(i), page.event_members(i));
         break;
     }
   }

@@ -218,6 +218,14 @@ constexpr std::string_view action_head = R"({"create":{"_index":")";
 constexpr std::string_view action_mid = R"(","_id":")";
 constexpr std::string_view action_tail = "\"}}\n";
 
+// Where document i's top-level "event" members start, for splicing `ingested` there: as the renderer
+// recorded it, else scanned for; npos when there is nothing to splice.
+std::size_t event_at(const audit::event_batch& batch, std::uint32_t i, const document_extras& x) {
+  if (x.ingested.empty()) return std::string_view::npos;
+  const std::size_t at = batch.event_members(i);
+  return at != audit::event_batch::unknown ? at : event_object_start(batch.document(i));
+}
+
 }  // namespace
 
 void append_action(std::string& out, std::string_view target, std::string_view id) {
@@ -237,7 +245,7 @@ std::size_t item_bytes(std::string_view target, std::string_view id, std::string
 std::size_t item_bytes(const bulk_format& f, const audit::event_batch& batch, std::uint32_t i) {
   const std::string_view target = f.target_of(i);
   return action_head.size() + escaped_size(target) + action_mid.size() + escaped_size(batch.id(i)) +
-         action_tail.size() + document_size(batch.document(i), f.extras) + 1;
+         action_tail.size() + document_size(batch.document(i), f.extras, event_at(batch, i, f.extras)) + 1;
 }
 
 namespace {
@@ -274,7 +282,7 @@ struct into_string {
     write(s);
   }
   void document(const audit::event_batch& batch, std::uint32_t i, const document_extras& x) {
-    append_document(s, batch.document(i), x);
+    append_document(s, batch.document(i), x, event_at(batch, i, x));
     s.push_back('\n');
   }
 };
@@ -286,7 +294,7 @@ struct into_pieces {
     p.append_copy_with(write);
   }
   void document(const audit::event_batch& batch, std::uint32_t i, const document_extras& x) {
-    append_document_line(p, batch.document_line(i), x);
+    append_document_line(p, batch.document_line(i), x, event_at(batch, i, x));
   }
 };
 

@@ -103,13 +103,14 @@ namespace {
 
 // The one splicing rule, written to either a string (every part copied) or pieces (the document's parts
 // viewed, the extras copied). Returns false, writing nothing, when there is nothing to splice.
+// `at` is event_object_start(doc), or npos when there is none.
 template <class Out>
-bool splice(Out& out, std::string_view doc, const document_extras& x) {
+bool splice(Out& out, std::string_view doc, const document_extras& x, std::size_t at) {
   if (x.empty() || doc.empty() || doc.back() != '}') return false;
   std::string_view rest = doc.substr(0, doc.size() - 1);  // without the closing brace
   bool ingested_pending = !x.ingested.empty();
   if (ingested_pending) {
-    if (const auto at = event_object_start(doc); at != std::string_view::npos) {
+    if (at != std::string_view::npos && at < doc.size()) {
       out.document(doc.substr(0, at));
       out.extra(x.ingested);
       if (doc[at] != '}') out.extra(",");
@@ -141,27 +142,44 @@ struct to_pieces {
 
 }  // namespace
 
-void append_document(std::string& out, std::string_view doc, const document_extras& x) {
-  to_string w{out};
-  if (!splice(w, doc, x)) out.append(doc);
+namespace {
+
+// Where the splice goes, found only when there is an `ingested` to put there.
+std::size_t scan_event_at(std::string_view doc, const document_extras& x) {
+  return x.ingested.empty() ? std::string_view::npos : event_object_start(doc);
 }
 
-void append_document_line(text::text_pieces& out, std::string_view line, const document_extras& x) {
+}  // namespace
+
+void append_document(std::string& out, std::string_view doc, const document_extras& x) {
+  append_document(out, doc, x, scan_event_at(doc, x));
+}
+
+void append_document(std::string& out, std::string_view doc, const document_extras& x, std::size_t event_at) {
+  to_string w{out};
+  if (!splice(w, doc, x, event_at)) out.append(doc);
+}
+
+void append_document_line(text::text_pieces& out, std::string_view line, const document_extras& x,
+                          std::size_t event_at) {
   const std::string_view doc = line.substr(0, line.size() - 1);
   to_pieces w{out};
-  if (splice(w, doc, x))
+  if (splice(w, doc, x, event_at))
     out.append_copy("\n");
   else
     out.append_view(line);
 }
 
 std::size_t document_size(std::string_view doc, const document_extras& x) {
+  return document_size(doc, x, scan_event_at(doc, x));
+}
+
+std::size_t document_size(std::string_view doc, const document_extras& x, std::size_t event_at) {
   if (x.empty() || doc.empty() || doc.back() != '}') return doc.size();
   std::size_t n = doc.size();
   if (!x.ingested.empty()) {
-    const auto at = event_object_start(doc);
-    if (at != std::string_view::npos)
-      n += x.ingested.size() + (doc[at] != '}' ? 1 : 0);
+    if (event_at != std::string_view::npos && event_at < doc.size())
+      n += x.ingested.size() + (doc[event_at] != '}' ? 1 : 0);
     else
       n += 10 + x.ingested.size() + 1;  // ,"event":{ ... }
   }

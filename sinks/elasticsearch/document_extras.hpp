@@ -28,11 +28,17 @@ std::string ingested_field(std::string_view time);
 // none. Scans only the top-level keys before it (the renderer puts "event" second).
 std::size_t event_object_start(std::string_view document);
 
-// Appends `document` with `extras` spliced in; exactly document_size() bytes.
+// Appends `document` with `extras` spliced in; exactly document_size() bytes. `event_at` is
+// event_object_start(document), when the caller knows it already (a batch records it per rendered
+// document); the forms without it scan for it.
 void append_document(std::string& out, std::string_view document, const document_extras& extras);
+void append_document(std::string& out, std::string_view document, const document_extras& extras,
+                     std::size_t event_at);
 std::size_t document_size(std::string_view document, const document_extras& extras);
+std::size_t document_size(std::string_view document, const document_extras& extras, std::size_t event_at);
 // The same for `line` (a document and its '\n', as a batch keeps it), as pieces: the document's parts are
 // viewed in place (`line` must outlive `out`'s use), only the extras are copied.
-void append_document_line(text::text_pieces& out, std::string_view line, const document_extras& extras);
+void append_document_line(text::text_pieces& out, std::string_view line, const document_extras& extras,
+                          std::size_t event_at);
 
 }  // namespace sf::sinks::elasticsearch

@@ -61,3 +61,20 @@ TEST(event_batch, clear_empties_but_keeps_working) {
 }
 
 }  // namespace
+
+TEST(event_batch, keeps_where_each_documents_event_members_start_if_told) {
+  event_batch b;
+  b.add("a", "t", R"({"event":{"id":"a"}})", 10);
+  b.add("b", "t", R"({"x":1})");
+  std::string& out = b.begin_document();
+  const std::size_t start = out.size();
+  out.append(R"({"@timestamp":"t","event":{"id":"c"}})");
+  b.commit_document("c", "t", start, 27);
+  EXPECT_EQ(b.event_members(0), 10u);
+  EXPECT_EQ(b.event_members(1), event_batch::unknown);
+  EXPECT_EQ(b.event_members(2), 27u);
+  EXPECT_EQ(b.document(2).substr(27, 5), R"("id":)");
+  b.rollback({1, b.document_line(0).size(), 2});
+  EXPECT_EQ(b.size(), 1u);
+  EXPECT_EQ(b.event_members(0), 10u);
+}

@@ -63,6 +63,23 @@ TEST_P(golden, renders_as_expected) {
     ASSERT_TRUE(fs::exists(ndjson)) << ndjson << " is missing";
     EXPECT_EQ(std::string(batch.ndjson()), read_file(ndjson));
     EXPECT_EQ(outcome.events, batch.size());
+    // Each document records where its top-level "event" members start (the Elasticsearch sink splices
+    // event.ingested there without scanning): just past `,"event":{`, at the event's own id.
+    simdjson::ondemand::parser reader;  // on demand: only the path read is parsed (a document may hold
+                                        // numbers no double holds, which the golden files keep as text)
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const std::string_view doc = batch.document(i);
+      const std::size_t at = batch.event_members(i);
+      ASSERT_NE(at, sf::audit::event_batch::unknown) << i;
+      ASSERT_GE(at, 10u);
+      EXPECT_EQ(doc.substr(at - 10, 10), R"(,"event":{)") << doc;
+      EXPECT_EQ(doc.substr(at, 5), R"("id":)") << doc;
+      const simdjson::padded_string padded(doc);
+      auto parsed = reader.iterate(padded);
+      std::string_view id;
+      ASSERT_EQ(parsed["event"]["id"].get_string().get(id), simdjson::SUCCESS) << doc;
+      EXPECT_EQ(id, batch.id(i));
+    }
   }
 }
 

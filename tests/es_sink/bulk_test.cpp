@@ -96,6 +96,31 @@ TEST(es_bulk_pieces, join_to_the_string_body_in_every_format_and_view_the_docume
   }
 }
 
+// A batch that records where each document's "event" members start (as the renderer's do) encodes the
+// same bytes, sizes and splits as one that does not (the sink then scans for it).
+TEST(es_bulk_pieces, a_recorded_event_offset_gives_the_bytes_a_scan_gives) {
+  event_batch told, scanned;
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = "id-" + std::to_string(i);
+    const std::string head = R"({"@timestamp":"2026-01-01T00:00:00Z","ecs":{"version":"8.17.0"},"message":")" +
+                             std::string(i * 7, 'm') + R"( \"event\":{ ","event":{)";
+    const std::string doc = head + (i == 4 ? "}}" : R"("id":")" + id + R"("},"pad":1})");
+    told.add(id, "2026-01-01T00:00:00Z", doc, head.size());
+    scanned.add(id, "2026-01-01T00:00:00Z", doc);
+  }
+  es::bulk_format f;
+  f.target = "logs-scaleft.audit-default";
+  f.extras.tail = es::data_stream_tail(f.target);
+  f.extras.ingested = es::ingested_field("2026-01-01T00:00:00.000Z");
+  const std::string expected = es::encode_bulk_body(scanned, all(scanned), f);
+  EXPECT_NE(expected.find(R"("event":{"ingested":"2026-01-01T00:00:00.000Z","id":"id-0")"), std::string::npos);
+  EXPECT_NE(expected.find(R"("event":{"ingested":"2026-01-01T00:00:00.000Z"},"data_stream":)"), std::string::npos);
+  EXPECT_EQ(es::encode_bulk_body(told, all(told), f), expected);
+  EXPECT_EQ(es::encode_bulk_pieces(told, all(told), f).joined(), expected);
+  for (std::uint32_t i = 0; i < told.size(); ++i)
+    EXPECT_EQ(es::item_bytes(f, told, i), es::item_bytes(f, scanned, i));
+}
+
 TEST(es_split_requests, bounds_events_and_bytes_and_keeps_order) {
   auto b = sample_batch(10, 100);
   const std::size_t one = es::item_bytes("i", b.id(0), b.document(0));
