@@ -139,6 +139,20 @@ def sink_yaml(case, out_dir, es_url):
             f"    compression: {case['compression']}\n")
 
 
+def es_bytes_received(es):
+    """What es-sim has received so far (request heads and bodies, as read from its sockets)."""
+    return json.loads(es.request("/_sim/state"))["bytes_received"]
+
+
+def bulk_requests(log_path):
+    """The forwarder's count of bulk requests, from its last record ("forwarder stopped")."""
+    with open(log_path) as f:
+        for line in reversed(f.read().splitlines()):
+            if '"forwarder stopped"' in line:
+                return json.loads(line[line.index("{"):])["requests"]
+    raise RuntimeError(f"no final record in {log_path}")
+
+
 def checkpoint_events(state_dir):
     with open(os.path.join(state_dir, "checkpoint.json")) as f:
         return json.load(f).get("events_total", 0)
@@ -177,6 +191,68 @@ def write_bound(args, out_path, pages, run_dir):
     if rc != 0:
         raise RuntimeError(f"the write-bound child exited {rc}: see {run_dir}/write-bound.log")
     return max(0.0, cpu - empty_cpu), wall, total
+
+
+# The same for Elasticsearch without compression: a child sends as many bytes as es-sim received from the
+# forwarder (headers and bodies), one request's worth per sendall() and then waits for a one-byte reply, as an
+# HTTP client waits for a bulk response, to a receiver in another process that reads and discards. On
+# loopback the kernel charges the receiving side's TCP work to the sender too, as it does to the forwarder.
+SEND_BOUND_RECEIVER = r"""
+import os, socket, sys
+total, chunk, port_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(srv.getsockname()[1]))
+os.rename(port_file + ".tmp", port_file)
+conn, _ = srv.accept()
+buf = bytearray(1 << 20)
+left = total
+while left > 0:
+    want = min(chunk, left)
+    while want > 0:
+        n = conn.recv_into(buf, min(len(buf), want))
+        if n == 0:
+            sys.exit("the sender closed early")
+        want -= n
+        left -= n
+    conn.sendall(b"k")
+"""
+
+SEND_BOUND_SENDER = r"""
+import socket, sys
+total, chunk, port = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+buf = b"x" * chunk
+s = socket.create_connection(("127.0.0.1", port))
+left = total
+while left > 0:
+    n = min(chunk, left)
+    s.sendall(buf[:n] if n < chunk else buf)
+    left -= n
+    if s.recv(1) != b"k":
+        sys.exit("no reply")
+"""
+
+
+def send_bound(args, total, requests, run_dir):
+    """(CPU s, wall s) of sending `total` bytes over loopback TCP in `requests` round trips, nothing else."""
+    chunk = max(1, total // max(1, requests))
+    port_file = os.path.join(run_dir, "send-bound.port")
+    receiver = Process([args.python, "-c", SEND_BOUND_RECEIVER, str(total), str(chunk), port_file],
+                       os.path.join(run_dir, "send-bound-receiver.log"))
+    try:
+        port = wait_until(lambda: open(port_file).read().strip() if os.path.exists(port_file) else None, 30,
+                          "the send-bound receiver to listen", interval=0.05)
+        _, _, empty_cpu, _ = run_measured([args.python, "-c", "import socket"],
+                                          os.path.join(run_dir, "empty.log"), 60)
+        rc, wall, cpu, _ = run_measured([args.python, "-c", SEND_BOUND_SENDER, str(total), str(chunk), port],
+                                        os.path.join(run_dir, "send-bound.log"), args.timeout)
+    finally:
+        receiver.close()
+    if rc != 0:
+        raise RuntimeError(f"the send-bound child exited {rc}: see {run_dir}/send-bound.log")
+    return max(0.0, cpu - empty_cpu), wall
 
 
 def verify_output(case, out_dir, es, expected):
@@ -301,6 +377,7 @@ def run_case(key, args, work):
                 s_wall, s_cpu, s_rss = run_script(args, case, key, sim, creds, key_id, run_dir, es)
                 if es is not None:
                     es.request("/_sim/data", method="DELETE")
+            received_before = es_bytes_received(es) if es is not None else 0
             rc, f_wall, f_cpu, f_rss = run_measured([args.forwarder, "run", "--config", cfg, "--once"],
                                                     os.path.join(run_dir, "forwarder.log"), args.timeout)
             if rc != 0:
@@ -319,6 +396,13 @@ def run_case(key, args, work):
                 bound = {"write_bound_cpu_us_per_event": w_cpu / args.events * 1e6,
                          "write_bound_wall_s": w_wall, "output_bytes_per_event": w_bytes / args.events,
                          "write_bound_share_of_cpu": w_cpu / f_cpu}
+            if case["sink"] == "es" and case["compression"] == "none":
+                sent = es_bytes_received(es) - received_before
+                requests = bulk_requests(os.path.join(run_dir, "forwarder.log"))
+                s_bound_cpu, s_bound_wall = send_bound(args, sent, requests, run_dir)
+                bound = {"send_bound_cpu_us_per_event": s_bound_cpu / args.events * 1e6,
+                         "send_bound_wall_s": s_bound_wall, "sent_bytes_per_event": sent / args.events,
+                         "bulk_requests": requests, "send_bound_share_of_cpu": s_bound_cpu / f_cpu}
             run = {"wall_s": f_wall, "cpu_s": f_cpu, "peak_rss_bytes": f_rss, "baseline_wall_s": b_wall,
                    "baseline_cpu_s": b_cpu, "baseline_peak_rss_bytes": b_rss,
                    "events_per_s": args.events / f_wall,
@@ -351,6 +435,10 @@ def run_case(key, args, work):
         if runs and "write_bound_cpu_us_per_event" in runs[0]:
             for m in ("write_bound_cpu_us_per_event", "output_bytes_per_event", "write_bound_share_of_cpu",
                       "write_bound_wall_s"):
+                metrics[m] = summarize([r[m] for r in runs])
+        if runs and "send_bound_cpu_us_per_event" in runs[0]:
+            for m in ("send_bound_cpu_us_per_event", "sent_bytes_per_event", "send_bound_share_of_cpu",
+                      "send_bound_wall_s", "bulk_requests"):
                 metrics[m] = summarize([r[m] for r in runs])
         if runs and "script_wall_s" in runs[0]:
             for m in ("script_events_per_s", "script_cpu_us_per_event", "script_peak_rss_bytes",
@@ -583,6 +671,12 @@ def print_table(result):
                   f"fdatasync per page, nothing rendered): {w:.2f} us/event CPU, "
                   f"{events / m['write_bound_wall_s']['median']:,.0f} events/s; "
                   f"{m['write_bound_share_of_cpu']['median'] * 100:.0f} % of the forwarder's CPU")
+        if "send_bound_cpu_us_per_event" in m:
+            w = m["send_bound_cpu_us_per_event"]["median"]
+            print(f"      sending its {m['sent_bytes_per_event']['median']:,.0f} bytes/event alone (loopback TCP, "
+                  f"{m['bulk_requests']['median']:.0f} round trips, nothing rendered): {w:.2f} us/event CPU, "
+                  f"{c['events'] / m['send_bound_wall_s']['median']:,.0f} events/s; "
+                  f"{m['send_bound_share_of_cpu']['median'] * 100:.0f} % of the forwarder's CPU")
 
 
 if __name__ == "__main__":

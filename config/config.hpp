@@ -139,6 +139,10 @@ struct http_config {
 struct forwarder_config {
   source_config source;
   std::string state_dir = "/var/lib/scaleft-forwarder";
+  // How often the checkpoint is written while pages are delivered (each write is two fsyncs); pages
+  // delivered in between go in the next write, and the last is written when the run ends. A crash sends
+  // again what the interval held (duplicates: each event keeps its id). Zero: after every page.
+  duration checkpoint_interval = std::chrono::seconds(1);
   std::vector<sink_config> sinks;
   log_config log;
   retry_config retry;

@@ -712,6 +712,13 @@ const section_spec& forwarder_schema() {
                .help = "checkpoint, rotated key, dead letters (0700)",
                .shape = "path",
                .bound = bind<&f::state_dir>()},
+              {.name = "checkpoint_interval",
+               .type = kind::duration,
+               .lo = 0,
+               .hi = ms(1h),
+               .help = "how often the checkpoint is written while pages are delivered (0: after every page); "
+                       "a crash sends that much again",
+               .bound = bind<&f::checkpoint_interval>()},
               {.name = "shutdown_grace",
                .type = kind::duration,
                .lo = 0,

@@ -10,12 +10,14 @@
 #include "daemon/runtime/cancellation.hpp"
 #include "daemon/runtime/heap.hpp"
 #include "daemon/runtime/notifier.hpp"
+#include "daemon/runtime/alarm.hpp"
 #include "daemon/state/checkpoint.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 
 namespace sf::forwarder {
@@ -177,25 +179,39 @@ struct forwarder::impl {
     }
   }
 
-  // Moves the checkpoint behind every sink. Checkpoint writes (two fsyncs) run on the state thread, and
-  // several delivered pages are committed by one write when the disk is slower than the sinks. It ends once
-  // every lane has ended and what they delivered is committed; then the run is over and the group stops.
+  // Moves the checkpoint behind every sink. Delivered pages are released at once (their memory, the window's
+  // room); the checkpoint write (two fsyncs, on the state thread) comes at most once per
+  // checkpoint_interval and takes every page delivered since the last one. Pages delivered while the disk is
+  // slower than the sinks are committed together too. It ends once every lane has ended and what they
+  // delivered is committed; then the run is over and the group stops.
   asio::awaitable<void> commit() {
+    std::optional<state::checkpoint> pending;  // delivered, not yet written
+    std::optional<std::chrono::steady_clock::time_point> last_write;  // none yet: the first page goes at once
     for (;;) {
       auto released = window.pop_delivered();
       if (released.newest) {
         note_buffer();
         room_made.notify_all();
         const auto& batch = released.newest->batch;
-        state::checkpoint next = committed;
-        next.event_id = std::string(batch.id(batch.size() - 1));
-        next.event_timestamp = std::string(batch.timestamp(batch.size() - 1));
-        next.events_total += released.events;
-        next.written_at.clear();
+        if (!pending) pending = committed;
+        pending->event_id = std::string(batch.id(batch.size() - 1));
+        pending->event_timestamp = std::string(batch.timestamp(batch.size() - 1));
+        pending->events_total += released.events;
+        pending->written_at.clear();
+      }
+      const bool ending = lanes_running == 0;
+      const auto now = std::chrono::steady_clock::now();
+      if (pending && (ending || !last_write || now - *last_write >= cfg.checkpoint_interval)) {
+        const state::checkpoint next = std::move(*pending);
+        pending.reset();
         co_await save(next);
+        last_write = std::chrono::steady_clock::now();
         continue;
       }
-      if (lanes_running == 0) break;
+      if (ending) break;
+      // A lane's delivery wakes this, and so does the interval's end when a write is pending (then no page
+      // may come for a while: a caught-up source, a slow sink).
+      if (pending) commit_due.wake_at(*last_write + cfg.checkpoint_interval, page_delivered);
       co_await page_delivered.wait();  // a stop ends the wait too; the lanes' ends are what counts here
     }
     group->stop();  // nothing is left to deliver: the key rotation task and the services end too
@@ -273,7 +289,8 @@ struct forwarder::impl {
   delivery_window<page> window;
   runtime::notifier page_ready;      // the poll loop added a page, or ended
   runtime::notifier room_made;       // the window released pages
-  runtime::notifier page_delivered;  // a lane delivered a page, or ended
+  runtime::notifier page_delivered;  // a lane delivered a page, or ended, or a checkpoint write is due
+  runtime::alarm commit_due{executor};  // notifies page_delivered when a pending checkpoint is due
   runtime::notifier save_done{executor};
   state::checkpoint save_pending;  // read by the state thread while save_running
   state::status save_result;

@@ -160,6 +160,61 @@ TEST(ForwarderComponent, AStopFinishesTheBatchInHandAndCommitsIt) {
   rig.expect_checkpoint_behind_every_sink();
 }
 
+// The checkpoint is written at most once per checkpoint_interval: the first delivered page at once, later
+// ones held (already stored, so a crash would only send them again) until the interval ends or the run does.
+TEST(ForwarderComponent, WithinTheIntervalDeliveredPagesWaitAndAStopWritesThem) {
+  forwarder_rig rig;
+  rig.cfg.checkpoint_interval = std::chrono::hours(1);
+  rig.fake.then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(0, 3)))
+      .then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(3, 3)));
+  rig.start(false);
+  boost::asio::steady_timer poll(rig.io);
+  std::string on_disk_while_running;
+  std::function<void()> watch = [&] {
+    poll.expires_after(std::chrono::milliseconds(5));
+    poll.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      if (rig.sink[0]->stored_ids().size() < 6 || rig.sink[1]->stored_ids().size() < 6) return watch();
+      poll.expires_after(std::chrono::milliseconds(200));  // room for a (wrong) write to happen
+      poll.async_wait([&](boost::system::error_code) {
+        on_disk_while_running = rig.checkpoint().event_id;
+        rig.group.stop();
+      });
+    });
+  };
+  watch();
+  rig.run();
+  EXPECT_EQ(on_disk_while_running, "evt-2");
+  EXPECT_EQ(rig.checkpoint().event_id, "evt-5");
+  EXPECT_EQ(rig.checkpoint().events_total, 6u);
+}
+
+// Held pages are written when the interval ends even if no page follows (a caught-up source).
+TEST(ForwarderComponent, AHeldCheckpointIsWrittenWhenTheIntervalEnds) {
+  forwarder_rig rig;
+  rig.cfg.checkpoint_interval = std::chrono::milliseconds(150);
+  rig.fake.then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(0, 3)))
+      .then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(3, 3)));
+  rig.start(false);
+  boost::asio::steady_timer poll(rig.io);
+  const auto started = std::chrono::steady_clock::now();
+  bool written_while_running = false;
+  std::function<void()> watch = [&] {
+    poll.expires_after(std::chrono::milliseconds(5));
+    poll.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      written_while_running = rig.checkpoint().event_id == "evt-5";
+      if (written_while_running || std::chrono::steady_clock::now() - started > std::chrono::seconds(3))
+        return rig.group.stop();
+      watch();
+    });
+  };
+  watch();
+  rig.run();
+  EXPECT_TRUE(written_while_running);
+  rig.expect_checkpoint_behind_every_sink();
+}
+
 // Once caught up with every page delivered, the freed heap goes back to the kernel: once per catch-up, not at
 // every empty poll, and again after new events.
 TEST(ForwarderComponent, CaughtUpItReleasesTheHeapOncePerCatchUp) {
