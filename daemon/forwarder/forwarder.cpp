@@ -185,6 +185,7 @@ struct forwarder::impl {
   // slower than the sinks are committed together too. It ends once every lane has ended and what they
   // delivered is committed; then the run is over and the group stops.
   asio::awaitable<void> commit() {
+    at_exit done{[this] { commit_due.cancel(); }};  // however it ends: a wake left set would hold the run
     std::optional<state::checkpoint> pending;  // delivered, not yet written
     std::optional<std::chrono::steady_clock::time_point> last_write;  // none yet: the first page goes at once
     for (;;) {

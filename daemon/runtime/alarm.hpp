@@ -26,6 +26,11 @@ class alarm {
       n.notify_all();
     });
   }
+  // Drops a wake not yet due: a pending wait would keep the io_context running until its time.
+  void cancel() {
+    timer_.cancel();
+    armed_ = false;
+  }
 
  private:
   boost::asio::steady_timer timer_;

@@ -41,7 +41,9 @@ class ChaosTest(ForwarderTest):
                      f"  - name: elk\n    type: elasticsearch\n    url: {es.url}\n    index: scaleft-audit\n"
                      f"    compression: gzip\n    request_timeout: 2s\n"
                      f"  - name: archive\n    type: file\n    path: {out}\n",
-                     extra=f"buffer:\n  max_events: {MAX_EVENTS}\n")
+                     # Every page committed as it is delivered, so that a kill repeats at most the buffer
+                     # (the default 1 s interval adds what one interval delivered).
+                     extra=f"buffer:\n  max_events: {MAX_EVENTS}\ncheckpoint_interval: 0s\n")
 
         kills = 0
         unexpected_deaths = []

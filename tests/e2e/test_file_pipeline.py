@@ -22,7 +22,9 @@ class FilePipelineTest(ForwarderTest):
 
     def test_twenty_thousand_events_arrive_exactly_once(self):
         sim = self.start_scaleft_sim(events=20000)
-        write_config(self.config_path, sim, self.state_dir, self.file_sink())
+        # An interval longer than the run: pages after the first are committed only by the run's end, and a
+        # --once run still ends when caught up (no wake left set holds it).
+        write_config(self.config_path, sim, self.state_dir, self.file_sink(), extra="checkpoint_interval: 1h\n")
         fwd = self.start_forwarder("--once")
         self.assertEqual(fwd.wait(120), 0, fwd.output()[-2000:])
         expected = sim.event_ids()
@@ -52,8 +54,9 @@ class FilePipelineTest(ForwarderTest):
 
     def test_kill9_loop_loses_nothing(self):
         sim = self.start_scaleft_sim(events=20000, rate=400)
-        write_config(self.config_path, sim, self.state_dir, self.file_sink(),
-                     extra_source="")
+        # Every page committed as it is delivered, so that a kill repeats at most what was in flight (the
+        # default 1 s interval adds what one interval delivered).
+        write_config(self.config_path, sim, self.state_dir, self.file_sink(), extra="checkpoint_interval: 0s\n")
         rng = random.Random(1234)
         kills = 0
         for round_no in range(6):
