@@ -10,7 +10,7 @@ build="${SF_BENCH_BUILD:-$src/build-bench}"
 jobs="${SF_BENCH_JOBS:-2}"
 
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSF_TEST_HOOKS=OFF >/dev/null
-cmake --build "$build" -j"$jobs" --target scaleft-forwarder scaleft-sim es-sim fetch_baseline micro_bench
+cmake --build "$build" -j"$jobs" --target scaleft-forwarder scaleft-sim es-sim fetch_baseline library_floor micro_bench
 
 mkdir -p "$here/results"
 # The record: machine, load, commit and command (the JSON keeps them too, with every run).

@@ -480,6 +480,23 @@ def rss_split(pid):
     return out.get("RssAnon", 0), out.get("RssFile", 0)
 
 
+def library_floor(args, work):
+    """RSS of bench/library_floor: the forwarder's shared libraries loaded and touched, none of its code."""
+    if not os.access(args.library_floor, os.X_OK):
+        print(f"  (no {args.library_floor}: the library floor is not measured)", flush=True)
+        return None
+    log = os.path.join(work, "library-floor.log")
+    rc, _, _, _ = run_measured([args.library_floor], log, 60)
+    if rc != 0:
+        raise RuntimeError(f"library_floor exited {rc}: see {log}")
+    fields = {}
+    with open(log) as f:
+        for line in f:
+            if line.startswith(("VmRSS:", "RssAnon:", "RssFile:")):
+                fields[line.split(":")[0]] = int(line.split()[1]) * 1024
+    return {"rss_bytes": fields["VmRSS"], "rss_anon_bytes": fields["RssAnon"], "rss_file_bytes": fields["RssFile"]}
+
+
 def run_idle(args, work):
     """A forwarder caught up with both sinks, polling every second, watched for `idle_seconds`."""
     idle_dir = tempfile.mkdtemp(prefix="idle-", dir=work)
@@ -527,6 +544,11 @@ def run_idle(args, work):
                   "polls": polls, "sinks": ["file (plain)", "es-sim (gzip)"], "backlog_events": events}
         print(f"  idle {elapsed:.0f}s: CPU {result['cpu_s']:.3f}s ({result['cpu_percent']:.3f} %), "
               f"RSS {rss1 / 2**20:.1f} MiB (peak {hwm / 2**20:.1f} MiB), {polls} polls", flush=True)
+        floor = library_floor(args, idle_dir)
+        if floor:
+            result["library_floor"] = floor
+            print(f"  the same shared libraries alone (bench/library_floor): RSS {floor['rss_bytes'] / 2**20:.1f} "
+                  f"MiB, {floor['rss_file_bytes'] / 2**20:.1f} of it mapped files", flush=True)
         return result
     finally:
         if fwd is not None:
@@ -569,6 +591,7 @@ def main():
     args.scaleft_sim = args.scaleft_sim or os.path.join(b, "sim", "scaleft", "scaleft-sim")
     args.es_sim = args.es_sim or os.path.join(b, "sim", "elasticsearch", "es-sim")
     args.fetch_baseline = args.fetch_baseline or os.path.join(b, "bench", "fetch_baseline")
+    args.library_floor = os.path.join(b, "bench", "library_floor")
     for exe in (args.forwarder, args.scaleft_sim, args.es_sim, args.fetch_baseline):
         if not os.access(exe, os.X_OK):
             p.error(f"not built: {exe}")
@@ -630,6 +653,11 @@ def print_table(result):
               f"(heap and stacks {i.get('rss_anon_bytes_end', 0) / 2**20:.1f}, binary and shared libraries "
               f"{i.get('rss_file_bytes_end', 0) / 2**20:.1f}; peak {i['peak_rss_bytes'] / 2**20:.1f} MiB), "
               f"{i['polls']} polls in {i['seconds']:.0f} s")
+        if "library_floor" in i:
+            fl = i["library_floor"]
+            print(f"the same shared libraries loaded and touched, no forwarder code (bench/library_floor): RSS "
+                  f"{fl['rss_bytes'] / 2**20:.1f} MiB ({fl['rss_file_bytes'] / 2**20:.1f} mapped files, "
+                  f"{fl['rss_anon_bytes'] / 2**20:.1f} heap)")
     print("\n| goal | measured (median) | met |")
     print("|---|---|---|")
 

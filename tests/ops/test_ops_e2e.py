@@ -79,6 +79,9 @@ class OpsTest(harness.ForwarderTest):
         port = harness.wait_until(lambda: port_from_log(p), 20, "the endpoint to listen")
         self.assertEqual(get(port, "/healthz")[0], 200)
         harness.wait_until(lambda: len(harness.ndjson_ids(f"{self.tmp}/out.ndjson")) == 2500, 60, "2500 events")
+        # The checkpoint follows within checkpoint_interval (1 s by default).
+        harness.wait_until(lambda: samples(get(port, "/metrics")[1])[
+            ("scaleft_forwarder_checkpoint_events_total", ())] == 2500, 10, "the checkpoint to reach 2500 events")
         status, body = get(port, "/readyz")
         self.assertEqual(status, 200, body)
         self.assertEqual(json.loads(body), {"ready": True})
