@@ -179,10 +179,10 @@ struct forwarder::impl {
     }
   }
 
-  // Moves the checkpoint behind every sink. Delivered pages are released at once (their memory, the window's
-  // room); the checkpoint write (two fsyncs, on the state thread) comes at most once per
-  // checkpoint_interval and takes every page delivered since the last one. Pages delivered while the disk is
-  // slower than the sinks are committed together too. It ends once every lane has ended and what they
+  // Moves the checkpoint behind every sink. Delivered pages are released as soon as no write is running
+  // (their memory, the window's room); the checkpoint write (two fsyncs, on the state thread) comes at most
+  // once per checkpoint_interval and takes every page delivered since the last one. Pages delivered while
+  // the disk is slower than the sinks are committed together too. It ends once every lane has ended and what they
   // delivered is committed; then the run is over and the group stops.
   asio::awaitable<void> commit() {
     at_exit done{[this] { commit_due.cancel(); }};  // however it ends: a wake left set would hold the run
@@ -203,10 +203,16 @@ struct forwarder::impl {
       const bool ending = lanes_running == 0;
       const auto now = std::chrono::steady_clock::now();
       if (pending && (ending || !last_write || now - *last_write >= cfg.checkpoint_interval)) {
-        const state::checkpoint next = std::move(*pending);
-        pending.reset();
-        co_await save(next);
+        // Nothing changes `pending` while the write runs: this loop is the only one that adds to it.
+        const state::checkpoint next = *pending;
+        const bool written = co_await save(next);
         last_write = std::chrono::steady_clock::now();
+        if (written) {
+          pending.reset();
+        } else if (ending) {
+          break;  // a stop, and the disk still refuses: the old checkpoint stays (whole, behind the sinks)
+        }
+        // Not written and lanes still finishing (a stop): what is held stays pending for one more try.
         continue;
       }
       if (ending) break;
@@ -222,7 +228,8 @@ struct forwarder::impl {
   // duplicates are harmless (the id is kept); a checkpoint ahead of the sinks would not be.
   // The write runs on the state thread; plain callbacks carry it there and back (no coroutine lambdas: GCC 12
   // mishandles captures in coroutine frames), and the coroutine waits on a notifier.
-  asio::awaitable<void> save(const state::checkpoint& next) {
+  // True once written; false when a stop came while the write was failing (it is not retried then).
+  asio::awaitable<bool> save(const state::checkpoint& next) {
     for (retry::backoff b(cfg.retry.initial_backoff, cfg.retry.max_backoff);;) {
       save_pending = next;
       save_running = true;
@@ -238,13 +245,14 @@ struct forwarder::impl {
       if (save_result.ok()) break;
       log::error("cannot write the checkpoint; retrying", {{"error", save_result.error().message}});
       // On a stop, leave the old checkpoint: it is whole and behind the sinks.
-      if (!co_await runtime::sleep(b.next())) co_return;
+      if (!co_await runtime::sleep(b.next())) co_return false;
     }
     totals.events += next.events_total - committed.events_total;
     committed = next;
     note_checkpoint();
     ++commits;
     log_progress(false);
+    co_return true;
   }
 
   void log_progress(bool final) {

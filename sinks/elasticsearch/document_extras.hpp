@@ -25,7 +25,8 @@ std::string data_stream_tail(std::string_view data_stream);
 std::string ingested_field(std::string_view time);
 
 // The offset just past the `{` that opens the value of the top-level key "event", or npos when there is
-// none. Scans only the top-level keys before it (the renderer puts "event" second).
+// none. Scans only the top-level keys before it. Rendered documents need no scan: the batch records where
+// their "event" object starts (event_batch::event_members).
 std::size_t event_object_start(std::string_view document);
 
 // Appends `document` with `extras` spliced in; exactly document_size() bytes. `event_at` is
