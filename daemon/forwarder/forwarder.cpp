@@ -182,8 +182,8 @@ struct forwarder::impl {
   // Moves the checkpoint behind every sink. Delivered pages are released as soon as no write is running
   // (their memory, the window's room); the checkpoint write (two fsyncs, on the state thread) comes at most
   // once per checkpoint_interval and takes every page delivered since the last one. Pages delivered while
-  // the disk is slower than the sinks are committed together too. It ends once every lane has ended and what they
-  // delivered is committed; then the run is over and the group stops.
+  // the disk is slower than the sinks are committed together too. It ends once every lane has ended and
+  // what they delivered is committed; then the run is over and the group stops.
   asio::awaitable<void> commit() {
     at_exit done{[this] { commit_due.cancel(); }};  // however it ends: a wake left set would hold the run
     std::optional<state::checkpoint> pending;  // delivered, not yet written

@@ -218,12 +218,11 @@ constexpr std::string_view action_head = R"({"create":{"_index":")";
 constexpr std::string_view action_mid = R"(","_id":")";
 constexpr std::string_view action_tail = "\"}}\n";
 
-// Where document i's top-level "event" members start, for splicing `ingested` there: as the renderer
-// recorded it, else scanned for; npos when there is nothing to splice.
+// Where document i takes `ingested`: where the renderer recorded its "event" object (event_batch::unknown is
+// npos, so an unrecorded one is scanned for).
 std::size_t event_at(const audit::event_batch& batch, std::uint32_t i, const document_extras& x) {
-  if (x.ingested.empty()) return std::string_view::npos;
-  const std::size_t at = batch.event_members(i);
-  return at != audit::event_batch::unknown ? at : event_object_start(batch.document(i));
+  static_assert(audit::event_batch::unknown == std::string_view::npos);
+  return splice_point(batch.document(i), x, batch.event_members(i));
 }
 
 }  // namespace

@@ -142,17 +142,13 @@ struct to_pieces {
 
 }  // namespace
 
-namespace {
-
-// Where the splice goes, found only when there is an `ingested` to put there.
-std::size_t scan_event_at(std::string_view doc, const document_extras& x) {
-  return x.ingested.empty() ? std::string_view::npos : event_object_start(doc);
+std::size_t splice_point(std::string_view doc, const document_extras& x, std::size_t recorded) {
+  if (x.ingested.empty()) return std::string_view::npos;
+  return recorded != std::string_view::npos ? recorded : event_object_start(doc);
 }
 
-}  // namespace
-
 void append_document(std::string& out, std::string_view doc, const document_extras& x) {
-  append_document(out, doc, x, scan_event_at(doc, x));
+  append_document(out, doc, x, splice_point(doc, x, std::string_view::npos));
 }
 
 void append_document(std::string& out, std::string_view doc, const document_extras& x, std::size_t event_at) {
@@ -171,7 +167,7 @@ void append_document_line(text::text_pieces& out, std::string_view line, const d
 }
 
 std::size_t document_size(std::string_view doc, const document_extras& x) {
-  return document_size(doc, x, scan_event_at(doc, x));
+  return document_size(doc, x, splice_point(doc, x, std::string_view::npos));
 }
 
 std::size_t document_size(std::string_view doc, const document_extras& x, std::size_t event_at) {

@@ -29,9 +29,12 @@ std::string ingested_field(std::string_view time);
 // their "event" object starts (event_batch::event_members).
 std::size_t event_object_start(std::string_view document);
 
-// Appends `document` with `extras` spliced in; exactly document_size() bytes. `event_at` is
-// event_object_start(document), when the caller knows it already (a batch records it per rendered
-// document); the forms without it scan for it.
+// Where `extras.ingested` goes in `document`: npos when there is none to splice, else `recorded` (the offset
+// a batch records per rendered document) or, when that is npos, event_object_start(document).
+std::size_t splice_point(std::string_view document, const document_extras& extras, std::size_t recorded);
+
+// Appends `document` with `extras` spliced in; exactly document_size() bytes. `event_at` is splice_point()'s
+// answer, when the caller has it; the forms without it find it.
 void append_document(std::string& out, std::string_view document, const document_extras& extras);
 void append_document(std::string& out, std::string_view document, const document_extras& extras,
                      std::size_t event_at);
