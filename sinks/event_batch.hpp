@@ -1,9 +1,10 @@
 // A batch of audit events already rendered as ECS documents, kept in two flat arenas (no per-event heap).
 #pragma once
 
+#include "common/text/text_buffer.hpp"
+
 #include <cstddef>
 #include <cstdint>
-#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,7 +32,7 @@ class event_batch {
   }
 
   // For renderers that write the document straight into the arena: begin, append to documents(), commit.
-  std::string& begin_document() { return documents_; }
+  text::text_buffer& begin_document() { return documents_; }
   // `event_members` as for add(), counted from `doc_start`.
   void commit_document(std::string_view id, std::string_view timestamp, std::size_t doc_start,
                        std::size_t event_members = unknown) {
@@ -79,7 +80,7 @@ class event_batch {
     return entries_[i].event_at ? std::size_t{entries_[i].event_at} : unknown;
   }
   // Every document, each followed by '\n': exactly the NDJSON a file sink appends.
-  std::string_view ndjson() const { return documents_; }
+  std::string_view ndjson() const { return documents_.view(); }
   // Bytes held, for memory accounting.
   std::size_t bytes() const { return documents_.size() + keys_.size() + entries_.size() * sizeof(entry); }
 
@@ -115,8 +116,8 @@ class event_batch {
   static std::uint32_t known_offset(std::size_t at) {
     return at == unknown || at > UINT32_MAX ? 0 : static_cast<std::uint32_t>(at);
   }
-  std::string documents_;
-  std::string keys_;
+  text::text_buffer documents_;  // not std::string: the renderer's many small appends stay inline
+  text::text_buffer keys_;
   std::vector<entry> entries_;
 };
 

@@ -40,7 +40,8 @@ std::size_t plain_prefix(std::string_view s) {
 
 }  // namespace
 
-void append_json_escape(std::string& out, unsigned char c) {
+template <class Out>
+void append_json_escape(Out& out, unsigned char c) {
   static constexpr char hex[] = "0123456789abcdef";
   switch (c) {
     case '"':
@@ -82,7 +83,8 @@ bool has_control_byte(std::string_view s) {
   return false;
 }
 
-void append_json_escaped(std::string& out, std::string_view s) {
+template <class Out>
+void append_json_escaped(Out& out, std::string_view s) {
   while (!s.empty()) {
     const std::size_t n = plain_prefix(s);
     out.append(s.data(), n);
@@ -92,10 +94,19 @@ void append_json_escaped(std::string& out, std::string_view s) {
   }
 }
 
-void append_json_string(std::string& out, std::string_view s) {
+template <class Out>
+void append_json_string(Out& out, std::string_view s) {
   out.push_back('"');
   append_json_escaped(out, s);
   out.push_back('"');
 }
+
+// The two outputs the header promises.
+template void append_json_escape(std::string&, unsigned char);
+template void append_json_escaped(std::string&, std::string_view);
+template void append_json_string(std::string&, std::string_view);
+template void append_json_escape(text::text_buffer&, unsigned char);
+template void append_json_escaped(text::text_buffer&, std::string_view);
+template void append_json_string(text::text_buffer&, std::string_view);
 
 }  // namespace sf::json

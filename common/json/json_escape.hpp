@@ -1,20 +1,28 @@
 // JSON string escaping: the one escaper for documents, state files, log records and the simulators.
 #pragma once
 
+#include "common/text/text_buffer.hpp"
+
 #include <string>
 #include <string_view>
 
 namespace sf::json {
 
+// Each writer takes its output as a std::string or a text::text_buffer (the renderer's document arena); both
+// are compiled in json_escape.cpp.
+
 // Appends `s` (an unescaped value) as a JSON string, quotes included. Control characters, quotes and
 // backslashes are escaped; everything else (valid UTF-8 is the caller's promise) is copied as is.
-void append_json_string(std::string& out, std::string_view s);
+template <class Out>
+void append_json_string(Out& out, std::string_view s);
 
 // The same without the quotes: the escaped content, for a string assembled from several pieces.
-void append_json_escaped(std::string& out, std::string_view s);
+template <class Out>
+void append_json_escaped(Out& out, std::string_view s);
 
 // Appends the escape sequence of one byte that JSON does not allow raw inside a string.
-void append_json_escape(std::string& out, unsigned char c);
+template <class Out>
+void append_json_escape(Out& out, unsigned char c);
 
 // True when `s` holds a byte below 0x20 (newline, tab, any control character).
 bool has_control_byte(std::string_view s);

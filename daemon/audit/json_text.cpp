@@ -3,7 +3,8 @@
 
 namespace sf::audit {
 
-void append_raw_json(std::string& out, std::string_view raw) {
+template <class Out>
+void append_raw_json(Out& out, std::string_view raw) {
   if (!has_control_byte(raw)) {
     out.append(raw);
     return;
@@ -41,5 +42,8 @@ void append_raw_json(std::string& out, std::string_view raw) {
     }
   }
 }
+
+template void append_raw_json(std::string&, std::string_view);
+template void append_raw_json(text::text_buffer&, std::string_view);
 
 }  // namespace sf::audit

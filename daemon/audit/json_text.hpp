@@ -16,7 +16,9 @@ using json::has_control_byte;
 // Appends raw JSON text taken from the input. Text without any byte below 0x20 is copied as is (the fast,
 // usual case); otherwise whitespace outside strings is dropped and control characters inside strings are
 // escaped, so a pretty-printed or sloppy input never splits an NDJSON line.
-void append_raw_json(std::string& out, std::string_view raw);
+// Compiled for std::string and text::text_buffer.
+template <class Out>
+void append_raw_json(Out& out, std::string_view raw);
 
 // `s` without trailing JSON whitespace (simdjson's raw tokens include the spaces that follow them).
 inline std::string_view trim_json_space(std::string_view s) {

@@ -546,7 +546,7 @@ simdjson::error_code walk_details(state& s, od::document& doc, od::value v, even
 }
 
 // Writes `"name":<json string>` when present, with a comma unless it is the first member.
-void write_member(std::string& out, bool& first, std::string_view name, std::string_view json) {
+void write_member(text::text_buffer& out, bool& first, std::string_view name, std::string_view json) {
   if (json.empty()) return;
   if (!first) out.push_back(',');
   first = false;
@@ -557,7 +557,7 @@ void write_member(std::string& out, bool& first, std::string_view name, std::str
 }
 
 // The ECS user fields of one entry; false when it has none (a malformed object).
-bool write_user_fields(std::string& out, const state& s, const related_entry& e) {
+bool write_user_fields(text::text_buffer& out, const state& s, const related_entry& e) {
   bool first = true;
   write_member(out, first, "name", s.text(e.name));
   write_member(out, first, "id", s.text(e.id));
@@ -624,7 +624,7 @@ chosen_entries choose(const state& s, const event_roles& roles) {
 }
 
 // Appends the content of a pre-rendered JSON string (its quotes dropped); false when it is empty.
-bool append_name(std::string& out, std::string_view json) {
+bool append_name(text::text_buffer& out, std::string_view json) {
   if (json.size() <= 2) return false;
   out.append(json.data() + 1, json.size() - 2);
   return true;
@@ -633,7 +633,7 @@ bool append_name(std::string& out, std::string_view json) {
 // Writes `,"message":"..."` from a template of ecs_mapping.hpp. The template's literal text is plain ASCII
 // without quotes or backslashes (a test checks), and names are JSON string contents, so the result is one
 // valid JSON string.
-void write_message(std::string& out, const state& s, std::string_view tmpl, const chosen_entries& c,
+void write_message(text::text_buffer& out, const state& s, std::string_view tmpl, const chosen_entries& c,
                    const event_view& ev) {
   out.append(",\"message\":\"");
   const std::size_t start = out.size();
@@ -686,7 +686,7 @@ void write_message(std::string& out, const state& s, std::string_view tmpl, cons
 
 // Writes one element of scaleft.related_objects: the details fields naming the entry, then its pre-rendered
 // rest (id, type, object or raw).
-void write_related(std::string& out, const state& s, std::uint32_t idx, bool referenced) {
+void write_related(text::text_buffer& out, const state& s, std::uint32_t idx, bool referenced) {
   out.append("{\"ref\":[");
   if (referenced) {
     bool first = true;
@@ -716,7 +716,7 @@ bool has_leftovers(const state& s) {
 // details field names, a related_objects that is not an object), so that nothing is lost: the page's last
 // document does.
 // Returns where the top-level "event" object's members start in `out`.
-std::size_t render_event(std::string& out, state& s, const event_view& ev, bool leftovers) {
+std::size_t render_event(text::text_buffer& out, state& s, const event_view& ev, bool leftovers) {
   out.push_back('{');
   if (ev.has_timestamp) {
     out.append("\"@timestamp\":");
@@ -1032,7 +1032,7 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, std::
       return fail(std::move(error));
     }
     last = batch.position();
-    std::string& out = batch.begin_document();
+    text::text_buffer& out = batch.begin_document();
     const std::size_t doc_start = out.size();
     const std::size_t event_members = render_event(out, s, ev, false);
     batch.commit_document(ev.id, ev.has_timestamp ? ev.timestamp : std::string_view{}, doc_start,
@@ -1043,7 +1043,7 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, std::
   // extras are still in the scratch). Pages of the real service and of scaleft-sim have none.
   if (i > 0 && has_leftovers(s)) {
     batch.rollback(last);
-    std::string& out = batch.begin_document();
+    text::text_buffer& out = batch.begin_document();
     const std::size_t doc_start = out.size();
     const std::size_t event_members = render_event(out, s, ev, true);
     batch.commit_document(ev.id, ev.has_timestamp ? ev.timestamp : std::string_view{}, doc_start,

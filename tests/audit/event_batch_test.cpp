@@ -11,7 +11,7 @@ TEST(event_batch, add_and_commit_keep_order_ids_timestamps_and_ndjson) {
   event_batch b;
   EXPECT_TRUE(b.empty());
   b.add("id1", "2026-01-01T00:00:00Z", R"({"a":1})");
-  std::string& out = b.begin_document();
+  auto& out = b.begin_document();
   const auto start = out.size();
   out.append(R"({"b":2})");
   b.commit_document("id2", "", start);
@@ -28,7 +28,7 @@ TEST(event_batch, add_and_commit_keep_order_ids_timestamps_and_ndjson) {
 TEST(event_batch, abandoned_document_leaves_no_bytes) {
   event_batch b;
   b.add("id1", "t", "{}");
-  std::string& out = b.begin_document();
+  auto& out = b.begin_document();
   const auto start = out.size();
   out.append("{\"half");
   b.abandon_document(start);
@@ -66,7 +66,7 @@ TEST(event_batch, keeps_where_each_documents_event_members_start_if_told) {
   event_batch b;
   b.add("a", "t", R"({"event":{"id":"a"}})", 10);
   b.add("b", "t", R"({"x":1})");
-  std::string& out = b.begin_document();
+  auto& out = b.begin_document();
   const std::size_t start = out.size();
   out.append(R"({"@timestamp":"t","event":{"id":"c"}})");
   b.commit_document("c", "t", start, 27);

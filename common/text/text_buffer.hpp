@@ -1,0 +1,90 @@
+// A growable byte buffer written through inline appends: the arena documents are rendered into.
+#pragma once
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string_view>
+
+namespace sf::text {
+
+// The subset of std::string a writer of text needs (append, push_back, resize down), with every append
+// inline: std::string's members are compiled into libstdc++ (an extern template), so each small append there
+// is a call with its own length checks, and a literal's length is found by strlen at run time. Here a literal
+// becomes a fixed-size copy and the common path is one comparison. Growth uses realloc, so a large buffer is
+// moved by the kernel's page remapping rather than copied, and it never zero-fills what it adds.
+class text_buffer {
+ public:
+  text_buffer() = default;
+  text_buffer(const text_buffer&) = delete;
+  text_buffer& operator=(const text_buffer&) = delete;
+  text_buffer(text_buffer&& o) noexcept : data_(o.data_), size_(o.size_), capacity_(o.capacity_) {
+    o.data_ = nullptr;
+    o.size_ = o.capacity_ = 0;
+  }
+  text_buffer& operator=(text_buffer&& o) noexcept {
+    if (this != &o) {
+      std::free(data_);
+      data_ = o.data_;
+      size_ = o.size_;
+      capacity_ = o.capacity_;
+      o.data_ = nullptr;
+      o.size_ = o.capacity_ = 0;
+    }
+    return *this;
+  }
+  ~text_buffer() { std::free(data_); }
+
+  const char* data() const { return data_; }
+  char* data() { return data_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::size_t capacity() const { return capacity_; }
+  char& operator[](std::size_t i) { return data_[i]; }
+  char operator[](std::size_t i) const { return data_[i]; }
+  operator std::string_view() const { return {data_, size_}; }
+  std::string_view view() const { return {data_, size_}; }
+
+  text_buffer& append(std::string_view s) { return append(s.data(), s.size()); }
+  text_buffer& append(const char* p, std::size_t n) {
+    if (capacity_ - size_ < n) grow(n);
+    if (n != 0) std::memcpy(data_ + size_, p, n);
+    size_ += n;
+    return *this;
+  }
+  void push_back(char c) {
+    if (size_ == capacity_) grow(1);
+    data_[size_++] = c;
+  }
+  // Makes the buffer `n` bytes long; bytes it adds are left unwritten, for the caller to fill.
+  void resize(std::size_t n) {
+    if (n > capacity_) grow(n - size_);
+    size_ = n;
+  }
+  void reserve(std::size_t n) {
+    if (n > capacity_) reallocate(n);
+  }
+  void clear() { size_ = 0; }
+
+ private:
+  // Room for `more` bytes past size_: at least double, so a chain of appends costs amortised O(1).
+  [[gnu::noinline]] void grow(std::size_t more) {
+    std::size_t want = capacity_ * 2;
+    if (want < size_ + more) want = size_ + more;
+    if (want < 64) want = 64;
+    reallocate(want);
+  }
+  void reallocate(std::size_t n) {
+    void* p = std::realloc(data_, n);
+    if (p == nullptr) throw std::bad_alloc();
+    data_ = static_cast<char*>(p);
+    capacity_ = n;
+  }
+
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+}  // namespace sf::text
