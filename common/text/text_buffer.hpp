@@ -12,8 +12,9 @@ namespace sf::text {
 // The subset of std::string a writer of text needs (append, push_back, resize down), with every append
 // inline: std::string's members are compiled into libstdc++ (an extern template), so each small append there
 // is a call with its own length checks, and a literal's length is found by strlen at run time. Here a literal
-// becomes a fixed-size copy and the common path is one comparison. Growth uses realloc, so a large buffer is
-// moved by the kernel's page remapping rather than copied, and it never zero-fills what it adds.
+// becomes a fixed-size copy and the common path is one comparison. Growth allocates anew and copies only the
+// bytes in use, never zero-filling what it adds. (realloc would copy the whole old capacity of a cleared
+// buffer, and with it the forwarder's peak RSS measured 1-5 MiB higher over a catch-up.)
 class text_buffer {
  public:
   text_buffer() = default;
@@ -76,8 +77,10 @@ class text_buffer {
     reallocate(want);
   }
   void reallocate(std::size_t n) {
-    void* p = std::realloc(data_, n);
+    void* p = std::malloc(n);
     if (p == nullptr) throw std::bad_alloc();
+    if (size_ != 0) std::memcpy(p, data_, size_);
+    std::free(data_);
     data_ = static_cast<char*>(p);
     capacity_ = n;
   }
