@@ -75,7 +75,10 @@ struct elasticsearch_sink_config {
   secret proxy_password;
   enum class compression { none, gzip } compress = compression::gzip;
   std::size_t max_batch_events = 5000;
+  // With gzip, a body is held whole twice over (libdeflate compresses one contiguous buffer), so without the
+  // key the loader bounds it at gzip_max_batch_bytes instead.
   std::size_t max_batch_bytes = 10 * 1024 * 1024;
+  static constexpr std::size_t gzip_max_batch_bytes = 512 * 1024;
   int max_in_flight = 2;
   duration request_timeout = std::chrono::seconds(60);
   bool template_install = false;  // config key `template`: run `setup` for this sink at start

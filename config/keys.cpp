@@ -196,6 +196,17 @@ void insecure_http_rule(rule_context& c) {
   }
 }
 
+// Without max_batch_bytes, a gzip sink sends bodies of at most 512 KiB: each is built whole and compressed
+// whole, so its size is resident twice per request in flight. Measured over a 1,000,000-event catch-up: peak
+// RSS 26-28 MiB with 10 MiB bodies (one per page), 23-25 MiB with 512 KiB, at the same CPU per event and more
+// events/s (es-sim works on one request while the next is compressed). Uncompressed bodies are sent from the
+// rendered documents, so their size costs no memory and stays at 10 MiB.
+void gzip_batch_bytes_rule(rule_context& c) {
+  auto& es = as<elasticsearch_sink_config>(c.section);
+  if (es.compress == elasticsearch_sink_config::compression::gzip && !c.map.given("max_batch_bytes"))
+    es.max_batch_bytes = elasticsearch_sink_config::gzip_max_batch_bytes;
+}
+
 // Rotation manages the keys of one named service user: without the name it cannot list or create them.
 void rotation_needs_user_rule(rule_context& c) {
   const auto& cfg = as<forwarder_config>(c.section);
@@ -613,6 +624,7 @@ const section_spec& elasticsearch_sink_section() {
                .lo = 1,
                .hi = 100ll << 20,
                .help = "`_bulk` request bound: bytes",
+               .default_note = "`512KiB` with `compression: gzip`",
                .bound = bind<&e::max_batch_bytes>()},
               {.name = "max_in_flight",
                .type = kind::integer,
@@ -650,7 +662,8 @@ const section_spec& elasticsearch_sink_section() {
       .groups = {{{"url", "urls", "cloud_id"}}, {{"index", "data_stream"}}},
       .rules = {{"bearer_token", one_auth_mode_rule},
                 {"client_key", client_identity_rule},
-                {"allow_insecure_http", insecure_http_rule}}};
+                {"allow_insecure_http", insecure_http_rule},
+                {"max_batch_bytes", gzip_batch_bytes_rule}}};
   return spec;
 }
 

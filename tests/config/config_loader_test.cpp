@@ -157,6 +157,23 @@ log:
   EXPECT_EQ(c.log.style, log_config::format::text);
 }
 
+// gzip bodies are built and compressed whole, so without the key they stay at 512 KiB; uncompressed ones are
+// sent from the documents and keep 10 MiB; a value given is kept either way.
+TEST(ConfigLoader, GzipSinkWithoutMaxBatchBytesSendsSmallerBodies) {
+  auto bytes_of = [](const std::string& extra) -> std::size_t {
+    auto r = load(es_sink("    url: https://es:9200\n    index: a\n" + extra));
+    EXPECT_TRUE(r.config) << all_errors(r);
+    if (!r.config) return 0;
+    return std::get<elasticsearch_sink_config>(r.config->sinks[0].settings).max_batch_bytes;
+  };
+  EXPECT_EQ(bytes_of(""), elasticsearch_sink_config::gzip_max_batch_bytes);  // gzip is the default
+  EXPECT_EQ(bytes_of(""), 512u * 1024);
+  EXPECT_EQ(bytes_of("    compression: gzip\n"), 512u * 1024);
+  EXPECT_EQ(bytes_of("    compression: none\n"), 10u << 20);
+  EXPECT_EQ(bytes_of("    compression: gzip\n    max_batch_bytes: 10MiB\n"), 10u << 20);
+  EXPECT_EQ(bytes_of("    max_batch_bytes: 64KiB\n    compression: none\n"), 64u * 1024);
+}
+
 // ---- one case per error class ----
 
 TEST(ConfigErrors, UnknownKeySuggestsTheNearestName) {
