@@ -131,12 +131,13 @@ http:
 {extra}""")
 
 
-def sink_yaml(case, out_dir, es_url):
+def sink_yaml(case, out_dir, es_url, es_extra=""):
     if case["sink"] == "file":
         return (f"  - name: archive\n    type: file\n    path: {os.path.join(out_dir, 'audit.ndjson')}\n"
                 f"    compression: {case['compression']}\n")
+    extra = "".join(f"    {line}\n" for line in es_extra.splitlines() if line.strip())
     return (f"  - name: elk\n    type: elasticsearch\n    url: {es_url}\n    data_stream: logs-scaleft.audit-default\n"
-            f"    compression: {case['compression']}\n")
+            f"    compression: {case['compression']}\n{extra}")
 
 
 def es_bulk_totals(es):
@@ -356,8 +357,8 @@ def run_case(key, args, work):
             if es is not None:
                 es.request("/_sim/data", method="DELETE")
             cfg = os.path.join(run_dir, "forwarder.yaml")
-            write_config(cfg, sim, creds, state_dir, sink_yaml(case, out_dir, es.url if es else ""),
-                         extra=args.extra_yaml)
+            sinks = sink_yaml(case, out_dir, es.url if es else "", args.es_sink_yaml)
+            write_config(cfg, sim, creds, state_dir, sinks, extra=args.extra_yaml)
             rc, b_wall, b_cpu, b_rss = run_measured(
                 [args.fetch_baseline, sim.url, "acme", key_id, os.path.join(creds, "log-forwarder.key_secret"),
                  "1000"], os.path.join(run_dir, "baseline.log"), args.timeout)
@@ -504,7 +505,7 @@ def run_idle(args, work):
         state_dir = os.path.join(idle_dir, "state")
         out_dir = os.path.join(idle_dir, "out")
         cfg = os.path.join(idle_dir, "forwarder.yaml")
-        sinks = sink_yaml(CASES["a"], out_dir, "") + sink_yaml(CASES["d"], out_dir, es.url)
+        sinks = sink_yaml(CASES["a"], out_dir, "") + sink_yaml(CASES["d"], out_dir, es.url, args.es_sink_yaml)
         write_config(cfg, sim, creds, state_dir, sinks, poll_interval="1s", extra=args.extra_yaml)
         fwd = Process([args.forwarder, "run", "--config", cfg], os.path.join(idle_dir, "forwarder.log"))
 
@@ -566,6 +567,8 @@ def main():
     p.add_argument("--no-script", action="store_true", help="measure the forwarder alone")
     p.add_argument("--extra-yaml", default="", help="top-level YAML appended to the forwarder's configuration "
                    "(e.g. 'buffer: {max_bytes: 8MiB}'), to measure settings other than the defaults")
+    p.add_argument("--es-sink-yaml", default="", help="settings appended to the Elasticsearch sink's entry, one "
+                   "per line (e.g. 'max_batch_bytes: 1MiB')")
     p.add_argument("--events", type=int, default=1_000_000)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--cases", default="abcd", help="which cases, e.g. 'ac'")
