@@ -199,8 +199,9 @@ void insecure_http_rule(rule_context& c) {
 // Without max_batch_bytes, a gzip sink sends bodies of at most 512 KiB: each is built whole and compressed
 // whole, so its size is resident twice per request in flight. Measured over a 1,000,000-event catch-up: peak
 // RSS 25-28 MiB with 10 MiB bodies (one per page), 23-26 MiB with 512 KiB, and 25-45 % more events/s (es-sim
-// works on one request while the next is compressed), for more CPU per event (four requests per page; medians +7 % there, +17 % at 200,000 events).
-// Uncompressed bodies are sent from the rendered documents, so their size costs no memory and stays at 10 MiB.
+// works on one request while the next is compressed), for more CPU per event (four requests per page:
+// medians +7 % there, +17 % at 200,000 events). Uncompressed bodies are sent from the rendered documents, so
+// their size costs no memory and stays at 10 MiB.
 void gzip_batch_bytes_rule(rule_context& c) {
   auto& es = as<elasticsearch_sink_config>(c.section);
   if (es.compress == elasticsearch_sink_config::compression::gzip && !c.map.given("max_batch_bytes"))
