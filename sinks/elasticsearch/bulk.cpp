@@ -1,17 +1,14 @@
-// Pure _bulk logic: body encoding, request splitting, gzip, response parsing and status classification.
+// Pure _bulk logic: body encoding, request splitting, response parsing and status classification.
 #include "sinks/elasticsearch/bulk.hpp"
 
 #include "common/http/basic_auth.hpp"
 #include "common/json/json_escape.hpp"
 #include "common/log/logger.hpp"
 
-#include <libdeflate.h>
 #include <simdjson.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <charconv>
-#include <memory>
 
 namespace sf::sinks::elasticsearch {
 
@@ -356,68 +353,6 @@ std::vector<std::vector<std::uint32_t>> split_requests(const audit::event_batch&
   bulk_format f;
   f.target = target;
   return split_requests(batch, items, f, max_events, max_bytes);
-}
-
-namespace {
-
-// One libdeflate compressor per thread and level: allocating one costs more than compressing a small body,
-// and it holds no state between calls.
-struct compressor_cache {
-  int level = -1;
-  libdeflate_compressor* c = nullptr;
-  ~compressor_cache() { libdeflate_free_compressor(c); }
-  libdeflate_compressor* get(int want) {
-    if (c && level == want) return c;
-    libdeflate_free_compressor(c);
-    c = libdeflate_alloc_compressor(want);
-    level = c ? want : -1;
-    return c;
-  }
-};
-
-}  // namespace
-
-std::optional<std::string> gzip_compress(std::string_view data, int level) {
-  // libdeflate takes levels 0..12; zlib's 1..9 mean the same speed/ratio trade there.
-  thread_local compressor_cache cache;
-  libdeflate_compressor* c = cache.get(std::clamp(level, 0, 12));
-  if (!c) return std::nullopt;
-  // The bound is about the input's size, the output a fifth of it: compress into a per-thread buffer that
-  // is never zeroed (a std::string of the bound's size would be memset, 2 % of the gzip path, and every one
-  // of its pages made resident), then copy out only what was produced.
-  thread_local std::unique_ptr<char[]> room;
-  thread_local std::size_t room_size = 0;
-  const std::size_t bound = libdeflate_gzip_compress_bound(c, data.size());
-  if (room_size < bound) {
-    room.reset(new char[bound]);
-    room_size = bound;
-  }
-  const std::size_t produced = libdeflate_gzip_compress(c, data.data(), data.size(), room.get(), room_size);
-  if (produced == 0) return std::nullopt;  // cannot happen with the bound's room, but never send garbage
-  return std::string(room.get(), produced);
-}
-
-std::optional<std::string> gzip_decompress(std::string_view data, std::size_t limit) {
-  z_stream zs{};
-  // windowBits 15 + 32: accept gzip and zlib headers alike.
-  if (inflateInit2(&zs, 15 + 32) != Z_OK) return std::nullopt;
-  std::string out;
-  char buf[64 * 1024];
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) break;
-    out.append(buf, sizeof buf - zs.avail_out);
-    if (out.size() > limit) break;
-    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) break;  // truncated input
-  }
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END || out.size() > limit) return std::nullopt;
-  return out;
 }
 
 std::string authorization_value(const config::elasticsearch_sink_config& cfg) {

@@ -1,4 +1,4 @@
-// Pure _bulk logic: body encoding, request splitting, gzip, response parsing and status classification.
+// Pure _bulk logic: body encoding, request splitting, response parsing and status classification.
 #pragma once
 
 #include "config/config.hpp"
@@ -100,11 +100,6 @@ std::vector<std::vector<std::uint32_t>> split_requests(const audit::event_batch&
                                                        const std::vector<std::uint32_t>& items,
                                                        std::string_view target, std::size_t max_events,
                                                        std::size_t max_bytes);
-
-// gzip (RFC 1952) of `data` at `level` (0..12, libdeflate). Empty optional only if no compressor can be had.
-std::optional<std::string> gzip_compress(std::string_view data, int level = 1);
-// Inflates gzip or zlib data (for tests and the test server); nullopt on corrupt input or over `limit`.
-std::optional<std::string> gzip_decompress(std::string_view data, std::size_t limit = 256u << 20);
 
 // The Authorization header value: ApiKey, Basic or Bearer (empty: none). Never logged.
 std::string authorization_value(const config::elasticsearch_sink_config& cfg);

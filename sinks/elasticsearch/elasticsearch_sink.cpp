@@ -9,6 +9,7 @@
 #include "sinks/elasticsearch/bulk.hpp"
 #include "sinks/elasticsearch/client_settings.hpp"
 #include "sinks/elasticsearch/dead_letter.hpp"
+#include "sinks/elasticsearch/gzip.hpp"
 #include "sinks/elasticsearch/product_header.hpp"
 #include "sinks/elasticsearch/setup_runner.hpp"
 
@@ -267,20 +268,18 @@ struct elasticsearch_sink::impl {
     if (!rs.format.extras.ingested.empty()) rs.format.extras.ingested = elasticsearch::ingested_field(time::utc_now_rfc3339());
     http::request req{bhttp::verb::post, http::join_path(urls[s.url_index].target, "/_bulk") + bulk_target, 11};
     set_common_headers(req, true);
-    std::size_t raw_size = 0;
-    if (gzip) {
-      // gzip needs the body in one piece; the compressed copy is what stays in flight.
-      std::string body = elasticsearch::encode_bulk_body(batch, items, rs.format);
-      raw_size = body.size();
-      if (auto z = elasticsearch::gzip_compress(body, tuning.gzip_level)) {
-        body = std::move(*z);
-        req.set(bhttp::field::content_encoding, "gzip");
-      }
-      req.body() = std::move(body);
+    // The action lines are copied, the documents read from the batch itself: sent as they are, or compressed
+    // from there, so that only the compressed copy stays in flight.
+    text::text_pieces body = elasticsearch::encode_bulk_pieces(batch, items, rs.format);
+    const std::size_t raw_size = body.size();
+    std::optional<std::string> compressed;
+    if (gzip) compressed = elasticsearch::gzip_compress(body, tuning.gzip_level);
+    if (compressed) {
+      req.set(bhttp::field::content_encoding, "gzip");
+      req.body() = std::move(*compressed);
     } else {
-      // Uncompressed: the action lines are copied, the documents sent from the batch itself.
-      req.body() = elasticsearch::encode_bulk_pieces(batch, items, rs.format);
-      raw_size = req.body().size();
+      if (gzip) log::warn("cannot gzip a bulk body; sending it uncompressed", {{"sink", name}});
+      req.body() = std::move(body);
     }
     const std::size_t body_size = req.body().size();
     stats.bytes_sent += body_size;

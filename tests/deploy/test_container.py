@@ -183,8 +183,8 @@ class PackageLists(unittest.TestCase):
         probes.append(cache["PKG_CONFIG_EXECUTABLE"])
         probes.append(cache["CMAKE_MAKE_PROGRAM"])
         probes.append("/usr/bin/cmake")
-        r = subprocess.run(["pkg-config", "--variable=pcfiledir", "libdeflate"], capture_output=True, text=True)
-        probes.append(os.path.join(r.stdout.strip(), "libdeflate.pc"))
+        r = subprocess.run(["pkg-config", "--variable=pcfiledir", "libisal"], capture_output=True, text=True)
+        probes.append(os.path.join(r.stdout.strip(), "libisal.pc"))
         build = set(install_deps("--build"))
         provided = with_direct_depends(build)
         for probe in probes:

@@ -59,7 +59,7 @@ class DebianPackage(unittest.TestCase):
         # From dpkg-shlibdeps: every library the binary links, most with a minimum version.
         for lib in ("libc6", "libssl3", "libsimdjson14", "libyaml-cpp0.7", "libfmt9", "libzstd1"):
             self.assertRegex(depends, rf"(^|, ){re.escape(lib)} \(>= [^)]+\)", depends)
-        self.assertRegex(depends, r"(^|, )libdeflate0 \(>= [^)]+\)", depends)
+        self.assertRegex(depends, r"(^|, )libisal2 \(>= [^)]+\)", depends)
         # systemd's notify protocol is spoken directly (daemon/ops/notify_socket.hpp): no libsystemd.
         self.assertNotIn("libsystemd", depends)
         with open(os.path.join(ROOT, "deploy", "debian", "changelog")) as f:

@@ -1,4 +1,4 @@
-// Unit tests of the pure _bulk logic: encoding, splitting, gzip, response parsing, classification.
+// Unit tests of the pure _bulk logic: encoding, splitting, response parsing, classification.
 #include "sinks/elasticsearch/bulk.hpp"
 
 #include <gtest/gtest.h>
@@ -144,39 +144,6 @@ TEST(es_split_requests, an_oversized_item_gets_a_request_of_its_own) {
   auto reqs = es::split_requests(b, all(b), "i", 100, 1000);
   ASSERT_EQ(reqs.size(), 3u);
   EXPECT_EQ(reqs[1], std::vector<std::uint32_t>{1});
-}
-
-TEST(es_gzip, round_trips_and_shrinks_ndjson) {
-  auto b = sample_batch(200, 50);
-  const std::string body = es::encode_bulk_body(b, all(b), "idx");
-  auto z = es::gzip_compress(body, 1);
-  ASSERT_TRUE(z);
-  EXPECT_LT(z->size(), body.size() / 4);
-  EXPECT_EQ(static_cast<unsigned char>((*z)[0]), 0x1f);  // gzip magic, not a zlib header
-  EXPECT_EQ(static_cast<unsigned char>((*z)[1]), 0x8b);
-  auto back = es::gzip_decompress(*z);
-  ASSERT_TRUE(back);
-  EXPECT_EQ(*back, body);
-  EXPECT_FALSE(es::gzip_decompress(z->substr(0, z->size() / 2)));
-  EXPECT_FALSE(es::gzip_decompress("not gzip at all"));
-}
-
-// The compressor is cached per thread and level: switching levels, empty input and a body far larger than
-// any page must all still inflate to the original bytes.
-TEST(es_gzip, every_level_and_size_round_trips) {
-  auto b = sample_batch(3000, 400);
-  const std::string big = es::encode_bulk_body(b, all(b), "idx");
-  for (int level : {1, 6, 12, 1, 0, 99, -3}) {
-    for (std::string_view data : {std::string_view(big), std::string_view(), std::string_view("x")}) {
-      auto z = es::gzip_compress(data, level);
-      ASSERT_TRUE(z) << level;
-      auto back = es::gzip_decompress(*z);
-      ASSERT_TRUE(back) << level << " " << data.size();
-      EXPECT_EQ(*back, data);
-    }
-  }
-  // Level 12 spends more CPU for a smaller body than level 1: the level reaches the compressor.
-  EXPECT_LT(es::gzip_compress(big, 12)->size(), es::gzip_compress(big, 1)->size());
 }
 
 TEST(es_classify, items_follow_the_spec_table) {

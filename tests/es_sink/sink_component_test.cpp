@@ -2,6 +2,7 @@
 #include "daemon/ops/telemetry.hpp"
 #include "sim/common/http_server.hpp"
 #include "sinks/elasticsearch/bulk.hpp"
+#include "sinks/elasticsearch/gzip.hpp"
 #include "sinks/elasticsearch/elasticsearch_sink.hpp"
 #include "tests/support/run_bounded.hpp"
 #include "tests/support/temp_dir.hpp"
