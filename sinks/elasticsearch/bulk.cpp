@@ -222,6 +222,16 @@ std::size_t event_at(const audit::event_batch& batch, std::uint32_t i, const doc
   return splice_point(batch.document(i), x, batch.event_members(i));
 }
 
+// Document i's shape at `at`: as the batch recorded it, so its bytes are not read again, unless `at` was
+// found by a scan (the bytes are in the cache then anyway).
+document_shape shape_at(const audit::event_batch& batch, std::uint32_t i, std::size_t at) {
+  if (at != std::string_view::npos && at != batch.event_members(i)) return shape_of(batch.document(i), at);
+  document_shape s;
+  s.closes_object = batch.closes_object(i);
+  s.event_empty = at != std::string_view::npos && batch.event_members_empty(i);
+  return s;
+}
+
 }  // namespace
 
 void append_action(std::string& out, std::string_view target, std::string_view id) {
@@ -240,8 +250,9 @@ std::size_t item_bytes(std::string_view target, std::string_view id, std::string
 
 std::size_t item_bytes(const bulk_format& f, const audit::event_batch& batch, std::uint32_t i) {
   const std::string_view target = f.target_of(i);
+  const std::size_t at = event_at(batch, i, f.extras);
   return action_head.size() + escaped_size(target) + action_mid.size() + escaped_size(batch.id(i)) +
-         action_tail.size() + document_size(batch.document(i), f.extras, event_at(batch, i, f.extras)) + 1;
+         action_tail.size() + document_size(batch.document(i).size(), f.extras, at, shape_at(batch, i, at)) + 1;
 }
 
 namespace {
@@ -290,7 +301,8 @@ struct into_pieces {
     p.append_copy_with(write);
   }
   void document(const audit::event_batch& batch, std::uint32_t i, const document_extras& x) {
-    append_document_line(p, batch.document_line(i), x, event_at(batch, i, x));
+    const std::size_t at = event_at(batch, i, x);
+    append_document_line(p, batch.document_line(i), x, at, shape_at(batch, i, at));
   }
 };
 

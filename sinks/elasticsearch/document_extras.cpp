@@ -105,15 +105,15 @@ namespace {
 // viewed, the extras copied). Returns false, writing nothing, when there is nothing to splice.
 // `at` is event_object_start(doc), or npos when there is none.
 template <class Out>
-bool splice(Out& out, std::string_view doc, const document_extras& x, std::size_t at) {
-  if (x.empty() || doc.empty() || doc.back() != '}') return false;
+bool splice(Out& out, std::string_view doc, const document_extras& x, std::size_t at, document_shape shape) {
+  if (x.empty() || !shape.closes_object) return false;
   std::string_view rest = doc.substr(0, doc.size() - 1);  // without the closing brace
   bool ingested_pending = !x.ingested.empty();
   if (ingested_pending) {
     if (at != std::string_view::npos && at < doc.size()) {
       out.document(doc.substr(0, at));
       out.extra(x.ingested);
-      if (doc[at] != '}') out.extra(",");
+      if (!shape.event_empty) out.extra(",");
       rest = rest.substr(at);
       ingested_pending = false;
     }
@@ -142,6 +142,13 @@ struct to_pieces {
 
 }  // namespace
 
+document_shape shape_of(std::string_view doc, std::size_t event_at) {
+  document_shape s;
+  s.closes_object = !doc.empty() && doc.back() == '}';
+  s.event_empty = event_at != std::string_view::npos && event_at < doc.size() && doc[event_at] == '}';
+  return s;
+}
+
 std::size_t splice_point(std::string_view doc, const document_extras& x, std::size_t recorded) {
   if (x.ingested.empty()) return std::string_view::npos;
   return recorded != std::string_view::npos ? recorded : event_object_start(doc);
@@ -153,29 +160,31 @@ void append_document(std::string& out, std::string_view doc, const document_extr
 
 void append_document(std::string& out, std::string_view doc, const document_extras& x, std::size_t event_at) {
   to_string w{out};
-  if (!splice(w, doc, x, event_at)) out.append(doc);
+  if (!splice(w, doc, x, event_at, shape_of(doc, event_at))) out.append(doc);
 }
 
 void append_document_line(text::text_pieces& out, std::string_view line, const document_extras& x,
-                          std::size_t event_at) {
+                          std::size_t event_at, document_shape shape) {
   const std::string_view doc = line.substr(0, line.size() - 1);
   to_pieces w{out};
-  if (splice(w, doc, x, event_at))
+  if (splice(w, doc, x, event_at, shape))
     out.append_copy("\n");
   else
     out.append_view(line);
 }
 
 std::size_t document_size(std::string_view doc, const document_extras& x) {
-  return document_size(doc, x, splice_point(doc, x, std::string_view::npos));
+  const std::size_t at = splice_point(doc, x, std::string_view::npos);
+  return document_size(doc.size(), x, at, shape_of(doc, at));
 }
 
-std::size_t document_size(std::string_view doc, const document_extras& x, std::size_t event_at) {
-  if (x.empty() || doc.empty() || doc.back() != '}') return doc.size();
-  std::size_t n = doc.size();
+std::size_t document_size(std::size_t size, const document_extras& x, std::size_t event_at,
+                          document_shape shape) {
+  if (x.empty() || !shape.closes_object) return size;
+  std::size_t n = size;
   if (!x.ingested.empty()) {
-    if (event_at != std::string_view::npos && event_at < doc.size())
-      n += x.ingested.size() + (doc[event_at] != '}' ? 1 : 0);
+    if (event_at != std::string_view::npos && event_at < size)
+      n += x.ingested.size() + (shape.event_empty ? 0 : 1);
     else
       n += 10 + x.ingested.size() + 1;  // ,"event":{ ... }
   }

@@ -33,16 +33,28 @@ std::size_t event_object_start(std::string_view document);
 // a batch records per rendered document) or, when that is npos, event_object_start(document).
 std::size_t splice_point(std::string_view document, const document_extras& extras, std::size_t recorded);
 
+// What splicing reads of a document's bytes besides copying them: whether it ends with the `}` that the tail
+// replaces, and whether the "event" object at the splice point is empty (no ',' after `ingested`). A batch
+// records both when a document is written (event_batch::closes_object), so sending needs no extra read.
+struct document_shape {
+  bool closes_object = false;
+  bool event_empty = false;
+};
+document_shape shape_of(std::string_view document, std::size_t event_at);
+
 // Appends `document` with `extras` spliced in; exactly document_size() bytes. `event_at` is splice_point()'s
 // answer, when the caller has it; the forms without it find it.
 void append_document(std::string& out, std::string_view document, const document_extras& extras);
 void append_document(std::string& out, std::string_view document, const document_extras& extras,
                      std::size_t event_at);
 std::size_t document_size(std::string_view document, const document_extras& extras);
-std::size_t document_size(std::string_view document, const document_extras& extras, std::size_t event_at);
+// From the document's size and shape alone: its bytes are not read.
+std::size_t document_size(std::size_t size, const document_extras& extras, std::size_t event_at,
+                          document_shape shape);
 // The same for `line` (a document and its '\n', as a batch keeps it), as pieces: the document's parts are
-// viewed in place (`line` must outlive `out`'s use), only the extras are copied.
+// viewed in place (`line` must outlive `out`'s use), only the extras are copied; `shape` is shape_of() the
+// document, so its bytes are not read here.
 void append_document_line(text::text_pieces& out, std::string_view line, const document_extras& extras,
-                          std::size_t event_at);
+                          std::size_t event_at, document_shape shape);
 
 }  // namespace sf::sinks::elasticsearch

@@ -78,3 +78,25 @@ TEST(event_batch, keeps_where_each_documents_event_members_start_if_told) {
   EXPECT_EQ(b.size(), 1u);
   EXPECT_EQ(b.event_members(0), 10u);
 }
+
+// What a sink splicing fields in must know of a document's bytes is recorded as it is added or committed.
+TEST(event_batch, records_whether_a_document_closes_an_object_and_its_event_object_is_empty) {
+  event_batch b;
+  b.add("a", "t", R"({"event":{}})", 10);
+  b.add("b", "t", R"({"event":{"id":"b"}})", 10);
+  b.add("c", "t", "[1]");
+  b.add("d", "t", "");
+  auto& out = b.begin_document();
+  const std::size_t start = out.size();
+  out.append(R"({"@timestamp":"t","event":{}})");
+  b.commit_document("e", "t", start, 27);
+  EXPECT_TRUE(b.closes_object(0));
+  EXPECT_TRUE(b.event_members_empty(0));
+  EXPECT_TRUE(b.closes_object(1));
+  EXPECT_FALSE(b.event_members_empty(1));
+  EXPECT_FALSE(b.closes_object(2));
+  EXPECT_FALSE(b.closes_object(3));
+  EXPECT_FALSE(b.event_members_empty(3));
+  EXPECT_TRUE(b.closes_object(4));
+  EXPECT_TRUE(b.event_members_empty(4));
+}

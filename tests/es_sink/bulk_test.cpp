@@ -108,6 +108,14 @@ TEST(es_bulk_pieces, a_recorded_event_offset_gives_the_bytes_a_scan_gives) {
     told.add(id, "2026-01-01T00:00:00Z", doc, head.size());
     scanned.add(id, "2026-01-01T00:00:00Z", doc);
   }
+  // Not an object: nothing can be spliced into it, recorded or not (the batch says so without a scan).
+  told.add("id-5", "2026-01-01T00:00:00Z", R"(["not","an","object"])");
+  scanned.add("id-5", "2026-01-01T00:00:00Z", R"(["not","an","object"])");
+  EXPECT_FALSE(told.closes_object(5));
+  EXPECT_TRUE(told.closes_object(4));
+  EXPECT_TRUE(told.event_members_empty(4));
+  EXPECT_FALSE(told.event_members_empty(3));
+  EXPECT_FALSE(scanned.event_members_empty(4));  // not recorded, so not known
   es::bulk_format f;
   f.target = "logs-scaleft.audit-default";
   f.extras.tail = es::data_stream_tail(f.target);
@@ -115,6 +123,7 @@ TEST(es_bulk_pieces, a_recorded_event_offset_gives_the_bytes_a_scan_gives) {
   const std::string expected = es::encode_bulk_body(scanned, all(scanned), f);
   EXPECT_NE(expected.find(R"("event":{"ingested":"2026-01-01T00:00:00.000Z","id":"id-0")"), std::string::npos);
   EXPECT_NE(expected.find(R"("event":{"ingested":"2026-01-01T00:00:00.000Z"},"data_stream":)"), std::string::npos);
+  EXPECT_NE(expected.find("\n[\"not\",\"an\",\"object\"]\n"), std::string::npos);
   EXPECT_EQ(es::encode_bulk_body(told, all(told), f), expected);
   EXPECT_EQ(es::encode_bulk_pieces(told, all(told), f).joined(), expected);
   for (std::uint32_t i = 0; i < told.size(); ++i)
