@@ -196,12 +196,12 @@ void insecure_http_rule(rule_context& c) {
   }
 }
 
-// Without max_batch_bytes, a gzip sink sends bodies of at most 512 KiB: each is built whole and compressed
-// whole, so its size is resident twice per request in flight. Measured over a 1,000,000-event catch-up: peak
-// RSS 25-28 MiB with 10 MiB bodies (one per page), 23-26 MiB with 512 KiB, and 25-45 % more events/s (es-sim
-// works on one request while the next is compressed), for more CPU per event (four requests per page:
-// medians +7 % there, +17 % at 200,000 events). Uncompressed bodies are sent from the rendered documents, so
-// their size costs no memory and stays at 10 MiB.
+// Without max_batch_bytes, a gzip sink sends bodies of at most 512 KiB. Bodies are compressed from the batch
+// as a stream, so only the compressed copy is held, yet over a 1,000,000-event catch-up (2 runs each) peak RSS
+// was 23.3-23.5 MiB with 512 KiB against 24.7-26.0 with 10 MiB (one body per page; 1 and 2 MiB were no
+// better), and events/s 53-63 k against 48-50 k (es-sim inflates one request while the next is compressed),
+// for 12 % more CPU per event (4.87 against 4.33 us: four requests per page). Not attributed further.
+// Uncompressed bodies stay at 10 MiB: their size costs no memory.
 void gzip_batch_bytes_rule(rule_context& c) {
   auto& es = as<elasticsearch_sink_config>(c.section);
   if (es.compress == elasticsearch_sink_config::compression::gzip && !c.map.given("max_batch_bytes"))
