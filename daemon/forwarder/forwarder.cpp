@@ -8,6 +8,7 @@
 #include "common/log/throttle.hpp"
 #include "common/retry/backoff.hpp"
 #include "daemon/runtime/cancellation.hpp"
+#include "daemon/runtime/code_pages.hpp"
 #include "daemon/runtime/heap.hpp"
 #include "daemon/runtime/notifier.hpp"
 #include "daemon/runtime/alarm.hpp"
@@ -127,9 +128,11 @@ struct forwarder::impl {
         caught_up = true;
         if (opts.once) break;
         // Caught up and every page delivered: the catch-up's pages are freed, so give their memory back
-        // once (the heap stays at its high-water mark otherwise). Later empty polls find nothing to give.
+        // once (the heap stays at its high-water mark otherwise), and the pages of code only the catch-up ran.
+        // Later empty polls find nothing to give.
         if (!heap_released && window.buffered_pages() == 0) {
           runtime::release_free_heap();
+          runtime::release_idle_code();
           heap_released = true;
           ++tel.heap_releases;
         }
