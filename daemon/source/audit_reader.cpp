@@ -71,6 +71,11 @@ std::string audit_reader::page_target(const std::string& offset, bool descending
   return t;
 }
 
+void audit_reader::release_page_buffers() {
+  parser_ = simdjson::ondemand::parser{};
+  scratch_ = audit::render_scratch{};
+}
+
 void audit_reader::remember_position(std::string id, std::string timestamp) {
   position_id_ = std::move(id);
   position_timestamp_ = std::move(timestamp);
@@ -139,7 +144,8 @@ boost::asio::awaitable<std::optional<fetched_page>> audit_reader::fetch(std::str
               std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
                   .count());
           auto outcome = audit::render_page(
-              parser_, simdjson::padded_string_view(body.data(), body.size(), body.capacity()), read_time, page.batch);
+              parser_, simdjson::padded_string_view(body.data(), body.size(), body.capacity()), read_time, page.batch,
+              scratch_);
           if (outcome.ok) {
             page.next_target = next_link(api_.client_origin(), target, r.exchange.res);
             ++stats_.pages;

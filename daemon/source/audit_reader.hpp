@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "daemon/audit/page_renderer.hpp"
 #include "sinks/event_batch.hpp"
 #include "daemon/source/scaleft_api.hpp"
 
@@ -79,6 +80,11 @@ class audit_reader {
 
   const reader_stats& stats() const { return stats_; }
 
+  // Frees the buffers parsing and rendering keep from page to page (sized for the largest page seen, ~2 MB
+  // for 1000 events): a caught-up forwarder's polls bring a few events, and the next page allocates what it
+  // needs again.
+  void release_page_buffers();
+
  private:
   scaleft_api& api_;
   const config::source_config& source_;
@@ -90,6 +96,7 @@ class audit_reader {
   void report_problem(std::string_view reason);
 
   simdjson::ondemand::parser parser_;
+  audit::render_scratch scratch_;
   reader_stats stats_;
   std::string position_id_;  // the last event id whose timestamp is known
   std::string position_timestamp_;

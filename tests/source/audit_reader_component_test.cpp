@@ -51,6 +51,32 @@ TEST(AuditReader, FollowsNextLinksPageByPageInOrder) {
   EXPECT_EQ(rig.reader->stats().retries, 0u);
 }
 
+// Once caught up, the forwarder frees the parser's and renderer's page-sized buffers; the next pages parse and
+// render as before (the buffers are allocated again).
+TEST(AuditReader, PagesAfterTheBuffersAreReleasedRenderTheSame) {
+  test::source_rig rig;
+  rig.fake.then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(0, 3)))
+      .then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(0, 3)));
+  auto before = test::run(rig.io, rig.reader->fetch(rig.reader->page_target("")));
+  ASSERT_TRUE(before);
+  rig.reader->release_page_buffers();
+  rig.reader->release_page_buffers();  // twice in a row, as an idle forwarder never does, is harmless
+  auto after = test::run(rig.io, rig.reader->fetch(rig.reader->page_target("")));
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->batch.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    // event.created is the read time, so compare the documents without it.
+    auto without_created = [](std::string_view d) {
+      std::string s(d);
+      const auto at = s.find("\"created\":\"");
+      if (at != std::string::npos) s.erase(at, s.find('"', at + 11) - at + 1);
+      return s;
+    };
+    EXPECT_EQ(without_created(after->batch.document(i)), without_created(before->batch.document(i)));
+    EXPECT_EQ(after->batch.event_members(i), before->batch.event_members(i));
+  }
+}
+
 TEST(AuditReader, ALinkToAnotherOriginIsNotFollowed) {
   test::source_rig rig;
   rig.fake.then(scaleft_call::audits,
