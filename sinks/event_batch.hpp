@@ -10,6 +10,21 @@
 
 namespace sf::audit {
 
+// Two facts of a document's bytes that a sink splicing fields into it needs besides copying them: whether it
+// ends with the `}` of its top-level object, and whether the "event" object whose members start at
+// `event_members` is empty (`{}`; false when that offset is npos).
+struct document_shape {
+  bool closes_object = false;
+  bool event_empty = false;
+};
+inline document_shape shape_of(std::string_view doc, std::size_t event_members) {
+  document_shape s;
+  s.closes_object = !doc.empty() && doc.back() == '}';
+  s.event_empty =
+      event_members != std::string_view::npos && event_members < doc.size() && doc[event_members] == '}';
+  return s;
+}
+
 class event_batch {
  public:
   // Where a document's top-level "event" object has its members, when the renderer said so.
@@ -27,7 +42,7 @@ class event_batch {
     keys_.append(id).append(timestamp);
     e.doc_off = documents_.size();
     e.doc_len = static_cast<std::uint32_t>(document.size());
-    e.shape = shape_of(document, e.event_at);
+    e.shape = shape_of(document, recorded(e));
     documents_.append(document).push_back('\n');
     entries_.push_back(e);
   }
@@ -45,7 +60,7 @@ class event_batch {
     keys_.append(id).append(timestamp);
     e.doc_off = doc_start;
     e.doc_len = static_cast<std::uint32_t>(documents_.size() - doc_start);
-    e.shape = shape_of(std::string_view(documents_.data() + doc_start, e.doc_len), e.event_at);
+    e.shape = shape_of(std::string_view(documents_.data() + doc_start, e.doc_len), recorded(e));
     documents_.push_back('\n');
     entries_.push_back(e);
   }
@@ -78,15 +93,11 @@ class event_batch {
   }
   // The offset in document(i) just past the `{` that opens its top-level "event" object, as the renderer
   // recorded it (a sink splicing fields in there need not scan for it), or `unknown`.
-  std::size_t event_members(std::size_t i) const {
-    return entries_[i].event_at ? std::size_t{entries_[i].event_at} : unknown;
-  }
-  // Two facts of document(i)'s bytes that a sink splicing fields in needs, recorded while the bytes were still
-  // in the cache: reading them again when a page is sent, long after it was rendered, costs a cache miss per
-  // document (~5 % of the Elasticsearch path's CPU). Whether it ends with '}', and whether its recorded
-  // "event" object is empty (`{}`; false when event_members(i) is unknown).
-  bool closes_object(std::size_t i) const { return entries_[i].shape & closes_object_bit; }
-  bool event_members_empty(std::size_t i) const { return entries_[i].shape & event_empty_bit; }
+  std::size_t event_members(std::size_t i) const { return recorded(entries_[i]); }
+  // shape_of(document(i), event_members(i)), taken while the bytes were still in the cache: reading them
+  // again when a page is sent, long after it was rendered, costs a cache miss per document (~5 % of the
+  // Elasticsearch path's CPU).
+  document_shape shape(std::size_t i) const { return entries_[i].shape; }
   // Every document, each followed by '\n': exactly the NDJSON a file sink appends.
   std::string_view ndjson() const { return documents_.view(); }
   // Bytes held, for memory accounting.
@@ -120,16 +131,9 @@ class event_batch {
     std::uint32_t id_len;
     std::uint32_t ts_len;
     std::uint32_t event_at;  // 0: unknown (no document's "event" members start at its first byte)
-    std::uint8_t shape;      // closes_object_bit | event_empty_bit
+    document_shape shape;
   };
-  static constexpr std::uint8_t closes_object_bit = 1;
-  static constexpr std::uint8_t event_empty_bit = 2;
-  static std::uint8_t shape_of(std::string_view doc, std::uint32_t event_at) {
-    std::uint8_t s = 0;
-    if (!doc.empty() && doc.back() == '}') s |= closes_object_bit;
-    if (event_at != 0 && event_at < doc.size() && doc[event_at] == '}') s |= event_empty_bit;
-    return s;
-  }
+  static std::size_t recorded(const entry& e) { return e.event_at ? std::size_t{e.event_at} : unknown; }
   static std::uint32_t known_offset(std::size_t at) {
     return at == unknown || at > UINT32_MAX ? 0 : static_cast<std::uint32_t>(at);
   }

@@ -223,13 +223,12 @@ std::size_t event_at(const audit::event_batch& batch, std::uint32_t i, const doc
 }
 
 // Document i's shape at `at`: as the batch recorded it, so its bytes are not read again, unless `at` was
-// found by a scan (the bytes are in the cache then anyway).
+// found by a scan (the bytes are in the cache then anyway). With no splice point (npos) only closes_object
+// is read.
 document_shape shape_at(const audit::event_batch& batch, std::uint32_t i, std::size_t at) {
-  if (at != std::string_view::npos && at != batch.event_members(i)) return shape_of(batch.document(i), at);
-  document_shape s;
-  s.closes_object = batch.closes_object(i);
-  s.event_empty = at != std::string_view::npos && batch.event_members_empty(i);
-  return s;
+  if (at != std::string_view::npos && at != batch.event_members(i))
+    return audit::shape_of(batch.document(i), at);
+  return batch.shape(i);
 }
 
 }  // namespace
@@ -251,8 +250,9 @@ std::size_t item_bytes(std::string_view target, std::string_view id, std::string
 std::size_t item_bytes(const bulk_format& f, const audit::event_batch& batch, std::uint32_t i) {
   const std::string_view target = f.target_of(i);
   const std::size_t at = event_at(batch, i, f.extras);
+  const std::size_t document = document_size(batch.document(i).size(), f.extras, at, shape_at(batch, i, at));
   return action_head.size() + escaped_size(target) + action_mid.size() + escaped_size(batch.id(i)) +
-         action_tail.size() + document_size(batch.document(i).size(), f.extras, at, shape_at(batch, i, at)) + 1;
+         action_tail.size() + document + 1;
 }
 
 namespace {

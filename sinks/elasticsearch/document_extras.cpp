@@ -142,13 +142,6 @@ struct to_pieces {
 
 }  // namespace
 
-document_shape shape_of(std::string_view doc, std::size_t event_at) {
-  document_shape s;
-  s.closes_object = !doc.empty() && doc.back() == '}';
-  s.event_empty = event_at != std::string_view::npos && event_at < doc.size() && doc[event_at] == '}';
-  return s;
-}
-
 std::size_t splice_point(std::string_view doc, const document_extras& x, std::size_t recorded) {
   if (x.ingested.empty()) return std::string_view::npos;
   return recorded != std::string_view::npos ? recorded : event_object_start(doc);
@@ -160,7 +153,7 @@ void append_document(std::string& out, std::string_view doc, const document_extr
 
 void append_document(std::string& out, std::string_view doc, const document_extras& x, std::size_t event_at) {
   to_string w{out};
-  if (!splice(w, doc, x, event_at, shape_of(doc, event_at))) out.append(doc);
+  if (!splice(w, doc, x, event_at, audit::shape_of(doc, event_at))) out.append(doc);
 }
 
 void append_document_line(text::text_pieces& out, std::string_view line, const document_extras& x,
@@ -175,7 +168,7 @@ void append_document_line(text::text_pieces& out, std::string_view line, const d
 
 std::size_t document_size(std::string_view doc, const document_extras& x) {
   const std::size_t at = splice_point(doc, x, std::string_view::npos);
-  return document_size(doc.size(), x, at, shape_of(doc, at));
+  return document_size(doc.size(), x, at, audit::shape_of(doc, at));
 }
 
 std::size_t document_size(std::size_t size, const document_extras& x, std::size_t event_at,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/text/text_pieces.hpp"
+#include "sinks/event_batch.hpp"
 
 #include <cstddef>
 #include <string>
@@ -33,14 +34,10 @@ std::size_t event_object_start(std::string_view document);
 // a batch records per rendered document) or, when that is npos, event_object_start(document).
 std::size_t splice_point(std::string_view document, const document_extras& extras, std::size_t recorded);
 
-// What splicing reads of a document's bytes besides copying them: whether it ends with the `}` that the tail
-// replaces, and whether the "event" object at the splice point is empty (no ',' after `ingested`). A batch
-// records both when a document is written (event_batch::closes_object), so sending needs no extra read.
-struct document_shape {
-  bool closes_object = false;
-  bool event_empty = false;
-};
-document_shape shape_of(std::string_view document, std::size_t event_at);
+// The forms below that take an audit::document_shape (shape_of() the document at `event_at`: the tail
+// replaces its closing `}`, and no ',' follows `ingested` in an empty "event" object) do not read the
+// document's bytes for it; a batch records the shape when a document is written (event_batch::shape).
+using audit::document_shape;
 
 // Appends `document` with `extras` spliced in; exactly document_size() bytes. `event_at` is splice_point()'s
 // answer, when the caller has it; the forms without it find it.

@@ -20,7 +20,9 @@ struct elasticsearch_tuning {
   std::chrono::milliseconds max_backoff = config::retry_config{}.max_backoff;
   // 401/403/404/400: an operator must fix something; retrying fast would only flood the cluster's log.
   std::chrono::milliseconds slow_retry = config::retry_config{}.config_error_backoff;
-  int gzip_level = 1;  // the cheapest level: the shipping loop should spend its CPU on events, not on deflate
+  // ISA-L's level 1, the cheapest with a match search (level 0 was 4 % faster for 15 % more bytes on the
+  // wire, bench/micro_bench): the shipping loop should spend its CPU on events, not on deflate.
+  int gzip_level = 1;
 };
 
 // The tuning that follows the configuration's retry.* settings.

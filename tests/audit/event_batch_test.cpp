@@ -90,13 +90,13 @@ TEST(event_batch, records_whether_a_document_closes_an_object_and_its_event_obje
   const std::size_t start = out.size();
   out.append(R"({"@timestamp":"t","event":{}})");
   b.commit_document("e", "t", start, 27);
-  EXPECT_TRUE(b.closes_object(0));
-  EXPECT_TRUE(b.event_members_empty(0));
-  EXPECT_TRUE(b.closes_object(1));
-  EXPECT_FALSE(b.event_members_empty(1));
-  EXPECT_FALSE(b.closes_object(2));
-  EXPECT_FALSE(b.closes_object(3));
-  EXPECT_FALSE(b.event_members_empty(3));
-  EXPECT_TRUE(b.closes_object(4));
-  EXPECT_TRUE(b.event_members_empty(4));
+  EXPECT_TRUE(b.shape(0).closes_object);
+  EXPECT_TRUE(b.shape(0).event_empty);
+  EXPECT_TRUE(b.shape(1).closes_object);
+  EXPECT_FALSE(b.shape(1).event_empty);
+  EXPECT_FALSE(b.shape(2).closes_object);
+  EXPECT_FALSE(b.shape(3).closes_object);
+  EXPECT_FALSE(b.shape(3).event_empty);
+  EXPECT_TRUE(b.shape(4).closes_object);
+  EXPECT_TRUE(b.shape(4).event_empty);
 }

@@ -111,11 +111,11 @@ TEST(es_bulk_pieces, a_recorded_event_offset_gives_the_bytes_a_scan_gives) {
   // Not an object: nothing can be spliced into it, recorded or not (the batch says so without a scan).
   told.add("id-5", "2026-01-01T00:00:00Z", R"(["not","an","object"])");
   scanned.add("id-5", "2026-01-01T00:00:00Z", R"(["not","an","object"])");
-  EXPECT_FALSE(told.closes_object(5));
-  EXPECT_TRUE(told.closes_object(4));
-  EXPECT_TRUE(told.event_members_empty(4));
-  EXPECT_FALSE(told.event_members_empty(3));
-  EXPECT_FALSE(scanned.event_members_empty(4));  // not recorded, so not known
+  EXPECT_FALSE(told.shape(5).closes_object);
+  EXPECT_TRUE(told.shape(4).closes_object);
+  EXPECT_TRUE(told.shape(4).event_empty);
+  EXPECT_FALSE(told.shape(3).event_empty);
+  EXPECT_FALSE(scanned.shape(4).event_empty);  // not recorded, so not known
   es::bulk_format f;
   f.target = "logs-scaleft.audit-default";
   f.extras.tail = es::data_stream_tail(f.target);
