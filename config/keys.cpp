@@ -197,8 +197,8 @@ void insecure_http_rule(rule_context& c) {
 }
 
 // Without max_batch_bytes, a gzip sink sends bodies of at most 512 KiB. Bodies are compressed from the batch
-// as a stream, so only the compressed copy is held, yet over a 1,000,000-event catch-up (2 runs each) peak RSS
-// was 23.3-23.5 MiB with 512 KiB against 24.7-26.0 with 10 MiB (one body per page; 1 and 2 MiB were no
+// as a stream, so only the compressed copy is held, yet over a 1,000,000-event catch-up (2 runs each) peak
+// RSS was 23.3-23.5 MiB with 512 KiB against 24.7-26.0 with 10 MiB (one body per page; 1 and 2 MiB were no
 // better), and events/s 53-63 k against 48-50 k (es-sim inflates one request while the next is compressed),
 // for 12 % more CPU per event (4.87 against 4.33 us: four requests per page). Not attributed further.
 // Uncompressed bodies stay at 10 MiB: their size costs no memory.

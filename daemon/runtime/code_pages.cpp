@@ -26,9 +26,8 @@ bool code_mapping(std::string_view line, address_range& out) {
   const auto slash = line.find('/', space);
   if (slash == std::string_view::npos) return false;  // anonymous, [vdso], [vsyscall]
   address_range r;
-  if (!parse_hex(line.substr(0, dash), r.begin) || !parse_hex(line.substr(dash + 1, space - dash - 1), r.end) ||
-      r.end <= r.begin)
-    return false;
+  if (!parse_hex(line.substr(0, dash), r.begin)) return false;
+  if (!parse_hex(line.substr(dash + 1, space - dash - 1), r.end) || r.end <= r.begin) return false;
   out = r;
   return true;
 }

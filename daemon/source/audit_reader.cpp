@@ -143,9 +143,8 @@ boost::asio::awaitable<std::optional<fetched_page>> audit_reader::fetch(std::str
           const std::string read_time = time::format_rfc3339_ns(
               std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
                   .count());
-          auto outcome = audit::render_page(
-              parser_, simdjson::padded_string_view(body.data(), body.size(), body.capacity()), read_time, page.batch,
-              scratch_);
+          const simdjson::padded_string_view padded(body.data(), body.size(), body.capacity());
+          auto outcome = audit::render_page(parser_, padded, read_time, page.batch, scratch_);
           if (outcome.ok) {
             page.next_target = next_link(api_.client_origin(), target, r.exchange.res);
             ++stats_.pages;

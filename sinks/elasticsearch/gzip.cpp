@@ -1,5 +1,5 @@
-// gzip (RFC 1952) for _bulk bodies: compressed as they are sent, from their pieces (ISA-L's igzip), and inflated
-// for tests (zlib).
+// gzip (RFC 1952) for _bulk bodies: compressed as they are sent, from their pieces (ISA-L's igzip), and
+// inflated for tests (zlib).
 #include "sinks/elasticsearch/gzip.hpp"
 
 #include <isa-l/igzip_lib.h>
@@ -29,9 +29,9 @@ std::uint32_t level_buffer_size(int level) {
 // goes in where it lies.
 constexpr std::size_t stage_size = 64 * 1024;
 
-// One compressor per thread, kept between bodies: the stream state is 80 KB and level 1's buffer 276 KB, which
-// allocating (and faulting in) for every request would cost more than compressing a small body. The output
-// room is never zeroed: only the pages written become resident. Only what was produced is copied out.
+// One compressor per thread, kept between bodies: the stream state is 80 KB and level 1's buffer 276 KB,
+// which allocating (and faulting in) for every request would cost more than compressing a small body. The
+// output room is never zeroed: only the pages written become resident. Only what was produced is copied out.
 class deflater {
  public:
   std::optional<std::string> compress(const text::text_pieces& body, int level) {

@@ -1,5 +1,5 @@
-// gzip (RFC 1952) for _bulk bodies: compressed as they are sent, from their pieces (ISA-L's igzip), and inflated
-// for tests (zlib).
+// gzip (RFC 1952) for _bulk bodies: compressed as they are sent, from their pieces (ISA-L's igzip), and
+// inflated for tests (zlib).
 #pragma once
 
 #include "common/text/text_pieces.hpp"

@@ -51,8 +51,8 @@ TEST(AuditReader, FollowsNextLinksPageByPageInOrder) {
   EXPECT_EQ(rig.reader->stats().retries, 0u);
 }
 
-// Once caught up, the forwarder frees the parser's and renderer's page-sized buffers; the next pages parse and
-// render as before (the buffers are allocated again).
+// Once caught up, the forwarder frees the parser's and renderer's page-sized buffers; the next pages parse
+// and render as before (the buffers are allocated again).
 TEST(AuditReader, PagesAfterTheBuffersAreReleasedRenderTheSame) {
   test::source_rig rig;
   rig.fake.then(scaleft_call::audits, scripted_scaleft::page(scripted_scaleft::events(0, 3)))
