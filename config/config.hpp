@@ -50,6 +50,11 @@ struct file_sink_config {
   std::string path;
   enum class compression { none, zstd } compress = compression::none;
   bool fsync = true;
+  // What becomes of a batch's pages in the kernel's page cache once fdatasync has put them on disk: dropped
+  // (POSIX_FADV_DONTNEED), so that a catch-up neither fills the cache (and a container's memory limit) with
+  // an archive written once nor makes the kernel find fresh pages for every batch; or kept, for a reader on
+  // the same machine tailing the file from memory. Without fsync nothing is on disk yet: then keep.
+  enum class page_cache_policy { keep, drop } page_cache = page_cache_policy::drop;
   // Rotation (0 = off): the active file is renamed to <stem>-<UTC time>[.n]<ext> before a batch that would
   // take it past rotate_bytes (a batch is never split), or at the first batch after rotate_interval.
   std::uint64_t rotate_bytes = 0;

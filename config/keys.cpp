@@ -208,6 +208,20 @@ void gzip_batch_bytes_rule(rule_context& c) {
     es.max_batch_bytes = elasticsearch_sink_config::gzip_max_batch_bytes;
 }
 
+// Pages are dropped from the page cache only once fdatasync has put them on disk: without fsync the
+// default is keep, and an explicit drop is refused rather than left without effect.
+void page_cache_rule(rule_context& c) {
+  auto& f = as<file_sink_config>(c.section);
+  if (f.fsync) return;
+  if (!c.map.given("page_cache")) {
+    f.page_cache = file_sink_config::page_cache_policy::keep;
+  } else if (f.page_cache == file_sink_config::page_cache_policy::drop) {
+    c.walker.error(c.map.line_of_key("page_cache"), c.map.child("page_cache"),
+                   "drop needs fsync: true (only pages already on disk are dropped); use keep or turn fsync "
+                   "on");
+  }
+}
+
 // Rotation manages the keys of one named service user: without the name it cannot list or create them.
 void rotation_needs_user_rule(rule_context& c) {
   const auto& cfg = as<forwarder_config>(c.section);
@@ -466,6 +480,7 @@ const section_spec& log_section() {
 const section_spec& file_sink_section() {
   using f = file_sink_config;
   using c = file_sink_config::compression;
+  using pc = file_sink_config::page_cache_policy;
   static const section_spec spec{
       .what = "a file sink",
       .keys = {
@@ -484,6 +499,13 @@ const section_spec& file_sink_section() {
            .type = kind::boolean,
            .help = "fsync before a batch counts as stored",
            .bound = bind<&f::fsync>()},
+          {.name = "page_cache",
+           .type = kind::choice,
+           .choices = {opt("drop", pc::drop), opt("keep", pc::keep)},
+           .help = "`drop`: a batch's pages leave the page cache once on disk; `keep`: for a reader "
+                   "tailing the file on this machine",
+           .default_note = "`keep` when fsync is false",
+           .bound = bind<&f::page_cache>()},
           {.name = "rotate_bytes",
            .type = kind::size,
            .lo = 0,
@@ -500,7 +522,8 @@ const section_spec& file_sink_section() {
            .default_note = "off",
            .bound = bind<&f::rotate_interval>(),
            .check = rotate_interval_check},
-      }};
+      },
+      .rules = {{"page_cache", page_cache_rule}}};
   return spec;
 }
 

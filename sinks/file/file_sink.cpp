@@ -62,6 +62,25 @@ int write_all(int fd, const char* p, std::size_t n) {
   return 0;
 }
 
+// Asks the kernel to drop the file's cached pages holding bytes [from, to) once fdatasync has put them on
+// disk: the page holding `from` (the previous batch's last, now filled) up to the last whole page; the last,
+// partial page stays, or the next batch's write would first read it back from the disk. Only advice: nothing
+// depends on it working. Measured on the project's VM (2 cores, 200,000 events a run, 3 alternating runs
+// each): the forwarder's file path fell from 5.0-7.0 to 1.6-2.0 us/event CPU, its kernel part from 3.8-5.8
+// to 0.8-1.0, because each batch reuses the pages the last one gave back instead of pages the kernel has to
+// find (and a VM host to back) afresh.
+void drop_from_page_cache(int fd, std::uint64_t from, std::uint64_t to) {
+  const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  const std::uint64_t start = from - from % page, end = to - to % page;
+  if (end <= start) return;
+  (void)::posix_fadvise(fd, static_cast<off_t>(start), static_cast<off_t>(end - start), POSIX_FADV_DONTNEED);
+}
+
+// Whether synced batches leave the page cache: only once fsync has put them on disk.
+bool drops_pages(const config::file_sink_config& c) {
+  return c.fsync && c.page_cache == config::file_sink_config::page_cache_policy::drop;
+}
+
 int fsync_dir(const std::filesystem::path& dir) {
   const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errno;
@@ -186,7 +205,8 @@ file_sink::file_sink(std::string name, config::file_sink_config cfg, asio::any_i
                                 {"path", config_.path},
                                 {"size", good_size_},
                                 {"compression", cctx_ != nullptr ? "zstd" : "none"},
-                                {"fsync", config_.fsync}});
+                                {"fsync", config_.fsync},
+                                {"page_cache", drops_pages(config_) ? "drop" : "keep"}});
 }
 
 file_sink::~file_sink() {
@@ -453,6 +473,7 @@ file_sink::attempt file_sink::append_blocking(std::string_view ndjson) {
     err = errno;
     a.step = "fsync";
   }
+  if (err == 0 && drops_pages(config_)) drop_from_page_cache(fd_, good_size_, good_size_ + payload.size());
   if (err != 0) {
     a.err = err;
     // Part of the batch may be in the file: cut it so no half line (or half frame) stays behind. After a

@@ -74,6 +74,7 @@ TEST(ConfigLoader, MinimalFileGetsDefaults) {
   const auto& f = std::get<file_sink_config>(c.sinks[0].settings);
   EXPECT_EQ(f.path, "/tmp/audit.ndjson");
   EXPECT_TRUE(f.fsync);
+  EXPECT_EQ(f.page_cache, file_sink_config::page_cache_policy::drop);
   EXPECT_EQ(f.rotate_bytes, 0u);  // rotation is off unless asked for
   EXPECT_EQ(f.rotate_interval, 0s);
   EXPECT_EQ(c.log.min_level, log_config::level::info);
@@ -690,6 +691,37 @@ TEST(ConfigValues, FileSinkRotationKeysLoadCheckAndRender) {
   // An Elasticsearch sink has no rotation.
   e = only_error(es_sink("    url: https://es:9200\n    index: a\n    rotate_bytes: 1MiB\n"));
   EXPECT_EQ(e.key_path, "sinks[0].rotate_bytes");
+}
+
+TEST(ConfigValues, FileSinkPageCacheFollowsFsync) {
+  using pc = file_sink_config::page_cache_policy;
+  auto page_cache_of = [](const load_result& r) {
+    return std::get<file_sink_config>(r.config->sinks[0].settings).page_cache;
+  };
+  auto r = load(std::string(minimal) + "    page_cache: keep\n");
+  ASSERT_TRUE(r.config) << all_errors(r);
+  EXPECT_EQ(page_cache_of(r), pc::keep);
+  EXPECT_THAT(render_effective_config(*r.config), HasSubstr("page_cache: keep"));
+  r = load(std::string(minimal) + "    page_cache: drop\n");
+  ASSERT_TRUE(r.config) << all_errors(r);
+  EXPECT_EQ(page_cache_of(r), pc::drop);
+  // Without fsync nothing is on disk to drop: the default becomes keep, and the check-config output says so.
+  r = load(std::string(minimal) + "    fsync: false\n");
+  ASSERT_TRUE(r.config) << all_errors(r);
+  EXPECT_EQ(page_cache_of(r), pc::keep);
+  EXPECT_THAT(render_effective_config(*r.config), HasSubstr("fsync: false\n    page_cache: keep\n"));
+  r = load(std::string(minimal) + "    fsync: false\n    page_cache: keep\n");
+  ASSERT_TRUE(r.config) << all_errors(r);
+
+  auto e = only_error(std::string(minimal) + "    fsync: false\n    page_cache: drop\n");
+  EXPECT_EQ(e.key_path, "sinks[0].page_cache");
+  EXPECT_EQ(e.line, 10);
+  EXPECT_THAT(e.message, HasSubstr("drop needs fsync: true"));
+  e = only_error(std::string(minimal) + "    page_cache: never\n");
+  EXPECT_EQ(e.key_path, "sinks[0].page_cache");
+  EXPECT_THAT(e.message, HasSubstr("drop"));
+  e = only_error(es_sink("    url: https://es:9200\n    index: a\n    page_cache: keep\n"));
+  EXPECT_EQ(e.key_path, "sinks[0].page_cache");
 }
 
 TEST(ConfigValues, LoadsFromFile) {
