@@ -129,11 +129,12 @@ struct forwarder::impl {
         if (opts.once) break;
         // Caught up and every page delivered: the catch-up's pages are freed, so give their memory back
         // once (the heap stays at its high-water mark otherwise), with the parser's and renderer's page-sized
-        // buffers and the pages of code only the catch-up ran. Later empty polls find nothing to give.
+        // buffers and the pages of code and constants only the catch-up used. Later empty polls find nothing
+        // to give.
         if (!heap_released && window.buffered_pages() == 0) {
           reader.release_page_buffers();
           runtime::release_free_heap();
-          runtime::release_idle_code();
+          runtime::release_idle_file_pages();
           heap_released = true;
           ++tel.heap_releases;
         }

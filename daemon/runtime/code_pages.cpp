@@ -1,4 +1,4 @@
-// How a caught-up forwarder gives back the pages of code that only a catch-up runs.
+// How a caught-up forwarder gives back the pages of code and constants that only a catch-up uses.
 #include "daemon/runtime/code_pages.hpp"
 
 #include <charconv>
@@ -18,11 +18,12 @@ bool parse_hex(std::string_view s, std::uintptr_t& out) {
 }
 
 // One maps line: `begin-end perms offset dev inode [path]`.
-bool code_mapping(std::string_view line, address_range& out) {
+bool read_only_file_mapping(std::string_view line, address_range& out) {
   const auto dash = line.find('-');
   const auto space = line.find(' ');
   if (dash == std::string_view::npos || space == std::string_view::npos || dash > space) return false;
-  if (line.substr(space + 1, 4) != "r-xp") return false;
+  const std::string_view perms = line.substr(space + 1, 4);
+  if (perms != "r-xp" && perms != "r--p") return false;
   const auto slash = line.find('/', space);
   if (slash == std::string_view::npos) return false;  // anonymous, [vdso], [vsyscall]
   address_range r;
@@ -34,24 +35,24 @@ bool code_mapping(std::string_view line, address_range& out) {
 
 }  // namespace
 
-std::vector<address_range> code_mappings(std::string_view maps) {
+std::vector<address_range> read_only_file_mappings(std::string_view maps) {
   std::vector<address_range> out;
   while (!maps.empty()) {
     const auto nl = maps.find('\n');
     const std::string_view line = maps.substr(0, nl);
     maps = nl == std::string_view::npos ? std::string_view() : maps.substr(nl + 1);
     address_range r;
-    if (code_mapping(line, r)) out.push_back(r);
+    if (read_only_file_mapping(line, r)) out.push_back(r);
   }
   return out;
 }
 
-std::size_t release_idle_code() {
+std::size_t release_idle_file_pages() {
 #ifdef MADV_PAGEOUT
   std::ifstream in("/proc/self/maps");
   const std::string maps((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::size_t advised = 0;
-  for (const auto& r : code_mappings(maps))
+  for (const auto& r : read_only_file_mappings(maps))
     if (madvise(reinterpret_cast<void*>(r.begin), r.end - r.begin, MADV_PAGEOUT) == 0) ++advised;
   return advised;
 #else
