@@ -1,6 +1,8 @@
 // A growable byte buffer written through inline appends: the arena documents are rendered into.
 #pragma once
 
+#include "common/text/large_blocks.hpp"
+
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -14,7 +16,8 @@ namespace sf::text {
 // is a call with its own length checks, and a literal's length is found by strlen at run time. Here a literal
 // becomes a fixed-size copy and the common path is one comparison. Growth allocates anew and copies only the
 // bytes in use, never zero-filling what it adds. (realloc would copy the whole old capacity of a cleared
-// buffer, and with it the forwarder's peak RSS measured 1-5 MiB higher over a catch-up.)
+// buffer, and with it the forwarder's peak RSS measured 1-5 MiB higher over a catch-up.) A buffer of 1 MiB
+// or more takes its memory from large_blocks (mapped apart from the heap, kept for the next page).
 class text_buffer {
  public:
   text_buffer() = default;
@@ -26,7 +29,7 @@ class text_buffer {
   }
   text_buffer& operator=(text_buffer&& o) noexcept {
     if (this != &o) {
-      std::free(data_);
+      release(data_, capacity_);
       data_ = o.data_;
       size_ = o.size_;
       capacity_ = o.capacity_;
@@ -35,7 +38,7 @@ class text_buffer {
     }
     return *this;
   }
-  ~text_buffer() { std::free(data_); }
+  ~text_buffer() { release(data_, capacity_); }
 
   const char* data() const { return data_; }
   char* data() { return data_; }
@@ -77,12 +80,24 @@ class text_buffer {
     reallocate(want);
   }
   void reallocate(std::size_t n) {
-    void* p = std::malloc(n);
-    if (p == nullptr) throw std::bad_alloc();
+    char* p = nullptr;
+    if (n >= large_blocks::threshold) {
+      p = large_blocks::take(n);  // n becomes the block's size
+    } else {
+      p = static_cast<char*>(std::malloc(n));
+      if (p == nullptr) throw std::bad_alloc();
+    }
     if (size_ != 0) std::memcpy(p, data_, size_);
-    std::free(data_);
-    data_ = static_cast<char*>(p);
+    release(data_, capacity_);
+    data_ = p;
     capacity_ = n;
+  }
+  // Blocks of large_blocks' size came from it (malloc'd ones are always smaller).
+  static void release(char* data, std::size_t capacity) {
+    if (capacity >= large_blocks::threshold)
+      large_blocks::give_back(data, capacity);
+    else
+      std::free(data);
   }
 
   char* data_ = nullptr;

@@ -7,6 +7,7 @@
 #include "common/log/logger.hpp"
 #include "common/log/throttle.hpp"
 #include "common/retry/backoff.hpp"
+#include "common/text/large_blocks.hpp"
 #include "daemon/runtime/cancellation.hpp"
 #include "daemon/runtime/code_pages.hpp"
 #include "daemon/runtime/heap.hpp"
@@ -129,10 +130,11 @@ struct forwarder::impl {
         if (opts.once) break;
         // Caught up and every page delivered: the catch-up's pages are freed, so give their memory back
         // once (the heap stays at its high-water mark otherwise), with the parser's and renderer's page-sized
-        // buffers and the pages of code and constants only the catch-up used. Later empty polls find nothing
-        // to give.
+        // buffers, the kept blocks of its documents and the pages of code and constants only the catch-up
+        // used. Later empty polls find nothing to give.
         if (!heap_released && window.buffered_pages() == 0) {
           reader.release_page_buffers();
+          text::large_blocks::release_kept();
           runtime::release_free_heap();
           runtime::release_idle_file_pages();
           heap_released = true;
