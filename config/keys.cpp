@@ -213,9 +213,10 @@ void gzip_batch_bytes_rule(rule_context& c) {
 void page_cache_rule(rule_context& c) {
   auto& f = as<file_sink_config>(c.section);
   if (f.fsync) return;
-  if (!c.map.given("page_cache")) {
+  const entry* given = c.map.given("page_cache");
+  if (given == nullptr) {
     f.page_cache = file_sink_config::page_cache_policy::keep;
-  } else if (f.page_cache == file_sink_config::page_cache_policy::drop) {
+  } else if (given->value.IsScalar() && given->value.Scalar() == "drop") {  // an invalid value is reported
     c.walker.error(c.map.line_of_key("page_cache"), c.map.child("page_cache"),
                    "drop needs fsync: true (only pages already on disk are dropped); use keep or turn fsync "
                    "on");

@@ -35,12 +35,13 @@ void unmap(const block& b) { ::munmap(b.data, b.bytes); }
 }  // namespace
 
 char* take(std::size_t& bytes) {
+  if (bytes > ~std::size_t{0} - granule) throw std::bad_alloc();  // rounding up would wrap
   const std::size_t want = (std::max(bytes, smallest_block) + granule - 1) / granule * granule;
   {
     const std::lock_guard lock(guard);
     block* best = nullptr;
     for (auto& b : blocks)
-      if (b.bytes >= want && (best == nullptr || b.bytes < best->bytes)) best = &b;
+      if (b.bytes != 0 && b.bytes >= want && (best == nullptr || b.bytes < best->bytes)) best = &b;
     if (best != nullptr) {
       const block got = *best;
       *best = {};

@@ -135,8 +135,8 @@ struct forwarder::impl {
         if (!heap_released && window.buffered_pages() == 0) {
           reader.release_page_buffers();
           text::large_blocks::release_kept();
+          runtime::release_idle_file_pages();  // first: reading smaps allocates, and the trim hands it back
           runtime::release_free_heap();
-          runtime::release_idle_file_pages();
           heap_released = true;
           ++tel.heap_releases;
         }

@@ -453,10 +453,9 @@ file_sink::attempt file_sink::append_blocking(std::string_view ndjson) {
       ++rotate_errors_;
       log::error("file sink cannot rotate its file; this batch goes to the current file",
                  {{"sink", name_}, {"path", config_.path}, {"step", step}, {"error", std::strerror(err)}});
-    } else {
-      good_size_ = 0;
-      opened_at_ = std::chrono::system_clock::now();
     }
+    // Rotated: open_blocking() set good_size_ and opened_at_ from the file now at the path. Not 0 and now: a
+    // file someone put there after moving ours away keeps its bytes when a failed batch is cut off.
   }
 
   std::size_t to_write = payload.size();

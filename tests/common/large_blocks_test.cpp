@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <new>
 #include <string>
 #include <utility>
 
@@ -64,6 +65,17 @@ TEST_F(LargeBlocks, AFreedBlockIsKeptAndServesTheNextRequestOfItsSize) {
   lb::give_back(second, again);
 }
 
+TEST_F(LargeBlocks, ARequestTooLargeToRoundIsRefused) {
+  std::size_t absurd = ~std::size_t{0} - 100;
+  EXPECT_THROW(lb::take(absurd), std::bad_alloc);
+  std::size_t two = 2 << 20;
+  char* b = lb::take(two);
+  lb::give_back(b, two);
+  absurd = ~std::size_t{0};
+  EXPECT_THROW(lb::take(absurd), std::bad_alloc);  // and a kept block is not handed out for it
+  EXPECT_EQ(lb::kept_blocks(), 1u);
+}
+
 TEST_F(LargeBlocks, OnlyTheLargestTwoAreKeptAndTooSmallOnesAreNotHandedOut) {
   std::size_t small = 1 << 20, medium = 2 << 20, large = 3 << 20;
   char* s = lb::take(small);
@@ -81,8 +93,9 @@ TEST_F(LargeBlocks, OnlyTheLargestTwoAreKeptAndTooSmallOnesAreNotHandedOut) {
   EXPECT_EQ(want, large);
   std::size_t bigger = 4 << 20;  // nothing kept fits: a new mapping
   char* fresh = lb::take(bigger);
-  EXPECT_NE(fresh, m);
-  EXPECT_EQ(lb::kept_blocks(), 1u);
+  EXPECT_EQ(bigger, 4u << 20);
+  EXPECT_EQ(lb::kept_blocks(), 1u);  // the 2 MiB block is still kept: it was too small
+  EXPECT_EQ(lb::kept_bytes(), medium);
   lb::give_back(got, want);
   lb::give_back(fresh, bigger);
   lb::release_kept();
@@ -109,9 +122,11 @@ TEST_F(LargeBlocks, ATextBufferGrowingPastTheThresholdKeepsItsBytesAndReturnsIts
   }
   EXPECT_GE(lb::kept_blocks(), 1u);  // the last block went back for the next page
 
+  const std::size_t kept_before_next = lb::kept_blocks();
   text_buffer next;
   next.reserve(expected.size());
   EXPECT_GE(next.capacity(), expected.size());
+  EXPECT_EQ(lb::kept_blocks(), kept_before_next - 1);  // a kept block, not a new mapping
   EXPECT_EQ(next.size(), 0u);
   next.append(expected);
   EXPECT_EQ(next.view(), expected);

@@ -720,6 +720,10 @@ TEST(ConfigValues, FileSinkPageCacheFollowsFsync) {
   e = only_error(std::string(minimal) + "    page_cache: never\n");
   EXPECT_EQ(e.key_path, "sinks[0].page_cache");
   EXPECT_THAT(e.message, HasSubstr("drop"));
+  // An invalid value is reported once, as invalid: not also as a drop without fsync.
+  e = only_error(std::string(minimal) + "    fsync: false\n    page_cache: never\n");
+  EXPECT_EQ(e.key_path, "sinks[0].page_cache");
+  EXPECT_THAT(e.message, Not(HasSubstr("needs fsync")));
   e = only_error(es_sink("    url: https://es:9200\n    index: a\n    page_cache: keep\n"));
   EXPECT_EQ(e.key_path, "sinks[0].page_cache");
 }

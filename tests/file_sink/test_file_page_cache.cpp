@@ -62,8 +62,10 @@ TEST(FileSinkPageCache, DropLeavesOnlyTheLastPartialPageCachedAndTheDataOnDisk) 
   ASSERT_EQ(cfg.page_cache, file_sink_config::page_cache_policy::drop);  // the default
   const std::string expected = deliver_three(cfg, p);
   const residency r = resident_pages(p);
-  ASSERT_GT(r.pages, 50u);
-  EXPECT_LE(r.resident, 1u) << "of " << r.pages << " pages";
+  ASSERT_GE(r.pages, 4u);  // ~270 KB: 66 pages of 4 KiB, 5 of 64 KiB
+  // The last page, partly filled, stays for the next batch's write; every whole page before it went.
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  EXPECT_EQ(r.resident, expected.size() % page != 0 ? 1u : 0u) << "of " << r.pages << " pages";
   EXPECT_EQ(slurp(p), expected);  // read back from the disk
 }
 
@@ -75,7 +77,7 @@ TEST(FileSinkPageCache, KeepAndNoFsyncLeaveThePagesCached) {
   cfg.page_cache = file_sink_config::page_cache_policy::keep;
   std::string expected = deliver_three(cfg, kept);
   residency r = resident_pages(kept);
-  ASSERT_GT(r.pages, 50u);
+  ASSERT_GE(r.pages, 4u);
   EXPECT_EQ(r.resident, r.pages);
   EXPECT_EQ(slurp(kept), expected);
 
@@ -85,7 +87,7 @@ TEST(FileSinkPageCache, KeepAndNoFsyncLeaveThePagesCached) {
   cfg.fsync = false;
   expected = deliver_three(cfg, unsynced);
   r = resident_pages(unsynced);
-  ASSERT_GT(r.pages, 50u);
+  ASSERT_GE(r.pages, 4u);
   EXPECT_EQ(r.resident, r.pages);
   EXPECT_EQ(slurp(unsynced), expected);
 }

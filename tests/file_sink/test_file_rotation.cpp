@@ -2,6 +2,8 @@
 // read-back.
 #include "tests/file_sink/file_sink_test_support.hpp"
 
+#include "daemon/ops/telemetry.hpp"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -248,6 +250,36 @@ TEST(FileRotation, FileMovedAwayWithoutSighupIsLetGoAtRotation) {
   run(io, sink.deliver(b));  // would overflow: the rotation finds the path gone and starts a new file
   EXPECT_EQ(slurp(d.path() / "taken"), a.ndjson());
   EXPECT_EQ(slurp(p), b.ndjson());
+}
+
+// Someone moved our file away and put another at the path: rotation renames that one aside like our own,
+// and a write that fails right after it is cut back in the new file only. Every file keeps its bytes.
+TEST(FileRotation, AFailedBatchRightAfterRotatingLeavesEveryOtherFileWhole) {
+  REQUIRE_TEST_HOOKS();
+  temp_dir d;
+  const fs::path p = d.path() / "audit.ndjson";
+  const fs::path flag = d.path() / "disk-full";
+  fail_writes_scope fail(d.path(), flag);
+  asio::io_context io;
+  sf::ops::sink_telemetry seen;
+  failed_write_hook hook(seen, [&](std::uint64_t) { fs::remove(flag); });  // room again after one failure
+  file_sink sink("files", rotating(p, 1024), io.get_executor(), fast_retries());
+  sink.set_observer(hook);
+  const event_batch a = make_batch(0, 8), b = make_batch(8, 8);
+  run(io, sink.deliver(a));
+  fs::rename(p, d.path() / "taken");
+  const std::string theirs = "{\"theirs\":1}\n";
+  append_raw(p, theirs);
+  append_raw(flag, "");  // the next write fails half-way
+  EXPECT_EQ(run(io, sink.deliver(b)).stored, 8u);
+  EXPECT_GE(sink.counters().write_errors, 1u);
+  EXPECT_EQ(slurp(d.path() / "taken"), a.ndjson());
+  EXPECT_EQ(slurp(p), b.ndjson());
+  std::vector<std::string> rotated;
+  for (const auto& e : fs::directory_iterator(d.path()))
+    if (e.path().filename().string().rfind("audit-", 0) == 0) rotated.push_back(slurp(e.path()));
+  ASSERT_EQ(rotated.size(), 1u);
+  EXPECT_EQ(rotated[0], theirs);
 }
 
 TEST(FileRotation, ReopenThroughTheSinkContractWritesToANewFileAtThePath) {
