@@ -166,13 +166,15 @@ import os, sys
 total, chunk, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 buf = b"x" * (chunk - 1) + b"\n"
 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+page = os.sysconf("SC_PAGE_SIZE")
 left = total
 while left > 0:
     start = total - left
     n = os.write(fd, buf[:min(chunk, left)])
     left -= n
     os.fdatasync(fd)
-    first, end = start - start % 4096, (total - left) - (total - left) % 4096
+    done = total - left
+    first, end = start - start % page, done - done % page  # whole pages; the partial last one stays
     if end > first:
         os.posix_fadvise(fd, first, end - first, os.POSIX_FADV_DONTNEED)
 os.close(fd)
