@@ -2,6 +2,7 @@
 #include "common/http/client.hpp"
 
 #include "common/http/basic_auth.hpp"
+#include "common/http/gathered_write.hpp"
 #include "common/http/proxy_tunnel.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
 
 namespace sf::http {
 
@@ -162,7 +164,13 @@ struct client::impl {
   template <class Stream>
   asio::awaitable<exchange_result> exchange(Stream& stream, request& req, bool& got_bytes) {
     exchange_result r;
-    auto [wec, wn] = co_await bhttp::async_write(stream, req, tuple_awaitable);
+    boost::system::error_code wec;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      wec = co_await write_gathered(stream, req);  // plain TCP: the kernel gathers the pieces itself
+    } else {
+      auto [ec, n] = co_await bhttp::async_write(stream, req, tuple_awaitable);
+      wec = ec;
+    }
     if (wec) {
       r.ec = wec;
       r.error = "sending to " + origin.origin() + " failed: " + wec.message();

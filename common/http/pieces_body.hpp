@@ -1,6 +1,7 @@
-// The body of every request: text_pieces, sent through a small staging buffer. A bulk body is written from the
-// memory it views (the rendered documents of a batch) without first joining it into one string of its size;
-// a body assigned as one string is one piece.
+// The body of every request: text_pieces. A bulk body is written from the memory it views (the rendered
+// documents of a batch) without first joining it into one string of its size; a body assigned as one string
+// is one piece. On plain TCP the kernel gathers the pieces (gathered_write.hpp); over TLS, Beast's serializer
+// writes them through this body's small staging buffer.
 #pragma once
 
 #include "common/text/text_pieces.hpp"
@@ -28,7 +29,7 @@ struct pieces_body {
   // a large piece as it is: a body of any size then takes at most `stage_bytes` more memory, not its size.
   // (Handing Beast the pieces themselves was tried: its cat and prefix views walk the sequence on every
   // partial write, and Asio writes at most 64 buffers per call, which cost more CPU and throughput than the
-  // copy into a buffer that stays in cache.)
+  // copy into a buffer that stays in cache. TLS encrypts from one buffer anyway.)
   class writer {
    public:
     using const_buffers_type = boost::asio::const_buffer;

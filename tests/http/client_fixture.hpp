@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <string>
 
 namespace sf::http::test {
@@ -67,6 +68,38 @@ inline exchange_result send_once(asio::io_context& io, const url& origin, const 
 
 inline boost::asio::ip::tcp::endpoint any_loopback_port() {
   return {boost::asio::ip::make_address("127.0.0.1"), 0};
+}
+
+// A _bulk-like request: `items` action lines copied and documents viewed in `kept` (of several sizes), then a
+// large view and a large copy between small pieces. `expected` is the body as it must arrive.
+struct pieces_request {
+  std::string kept;      // what the small views point into
+  std::string big_view;  // what the large view points into
+  std::string expected;
+  request req{bhttp::verb::post, "/_bulk", 11};
+};
+
+inline std::unique_ptr<pieces_request> mixed_pieces(int items) {
+  auto p = std::make_unique<pieces_request>();
+  for (int i = 0; i < items; ++i)
+    p->kept += "{\"doc\":" + std::to_string(i) + ",\"pad\":\"" + std::string(150, 'p') + "\"}\n";
+  std::size_t at = 0;
+  for (int i = 0; at < p->kept.size(); ++i) {
+    const std::string action = "{\"create\":{\"_id\":\"" + std::to_string(i) + "\"}}\n";
+    p->req.body().append_copy(action);
+    const std::size_t n = std::min<std::size_t>(p->kept.size() - at, 100 + (i % 7) * 90);
+    p->req.body().append_view(std::string_view(p->kept).substr(at, n));
+    p->expected += action + p->kept.substr(at, n);
+    at += n;
+  }
+  p->big_view.assign(3 * pieces_body::writer::direct_bytes, 'v');
+  p->req.body().append_view(p->big_view);
+  const std::string big_copy(2 * pieces_body::writer::direct_bytes, 'c');
+  p->req.body().append_copy(big_copy);
+  p->req.body().append_copy("\n");
+  p->req.body().append_view(std::string_view(p->kept).substr(0, 500));
+  p->expected += p->big_view + big_copy + "\n" + p->kept.substr(0, 500);
+  return p;
 }
 
 }  // namespace sf::http::test

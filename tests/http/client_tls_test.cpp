@@ -26,12 +26,12 @@ class ClientTls : public ::testing::Test {
     pki_ = nullptr;
   }
 
-  void start(const std::string& cert) {
+  void start(const std::string& cert, sfsim::handler h = [](sfsim::request& req) {
+    return text_reply("secure " + std::string(req.target()));
+  }) {
     sfsim::server_options so;
     so.tls = sfsim::make_server_tls(pki_->path(cert + ".pem"), pki_->path(cert + ".key"));
-    server_.emplace(
-        io_, any_loopback_port(),
-        [](sfsim::request& req) { return text_reply("secure " + std::string(req.target())); }, so);
+    server_.emplace(io_, any_loopback_port(), std::move(h), so);
     server_->start();
   }
 
@@ -68,6 +68,21 @@ TEST_F(ClientTls, WithTheCaTheExchangeSucceeds) {
   auto r = send_with(with_ca());
   ASSERT_TRUE(r.ok()) << r.error;
   EXPECT_EQ(r.res.body(), "secure /x");
+}
+
+// Over TLS a body of pieces goes through pieces_body's staging buffer (small pieces copied, large ones
+// as they are): it arrives as their concatenation.
+TEST_F(ClientTls, PiecesBodyArrivesWholeAndInOrderOverTls) {
+  std::string seen_body;
+  start("loopback", [&](sfsim::request& req) {
+    seen_body = req.body();
+    return text_reply("ok");
+  });
+  auto p = mixed_pieces(4000);
+  ASSERT_GT(p->expected.size(), 2 * pieces_body::writer::stage_bytes);
+  auto r = send_once(io_, loopback_url(*server_, true), with_ca(), std::move(p->req));
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(seen_body, p->expected);
 }
 
 TEST_F(ClientTls, KeepAliveWorksOverTls) {
