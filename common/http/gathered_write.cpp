@@ -26,27 +26,23 @@ constexpr std::size_t gather_max = 1024;
 static_assert(gather_max <= IOV_MAX);
 constexpr std::size_t stream_write_max = 64;
 
-std::size_t bytes_in(std::span<const ::iovec> iov) {
-  std::size_t n = 0;
-  for (const auto& v : iov) n += v.iov_len;
-  return n;
-}
-
 }  // namespace
 
-std::size_t gather_cursor::fill(std::span<::iovec> out) const {
+gather_cursor::filled gather_cursor::fill(std::span<::iovec> out) const {
   std::size_t n = 0;
+  std::size_t bytes = 0;
   std::size_t skip = offset_;
   for (std::size_t i = index_; i <= body_.piece_count() && n < out.size(); ++i) {
     const std::string_view p = part(i);
     if (p.size() > skip) {
       out[n].iov_base = const_cast<char*>(p.data() + skip);  // sendmsg's iovec is not const; nothing writes
       out[n].iov_len = p.size() - skip;
+      bytes += out[n].iov_len;
       ++n;
     }
     skip = 0;
   }
-  return n;
+  return {n, bytes};
 }
 
 void gather_cursor::consume(std::size_t n) {
@@ -80,22 +76,22 @@ asio::awaitable<boost::system::error_code> write_gathered(beast::tcp_stream& str
   std::vector<asio::const_buffer> waiting;
   const int fd = stream.socket().native_handle();
   while (!cursor.done()) {
-    const std::size_t count = cursor.fill(iov);
+    const gather_cursor::filled next = cursor.fill(iov);
     ::msghdr msg{};
     msg.msg_iov = iov.data();
-    msg.msg_iovlen = count;
+    msg.msg_iovlen = next.buffers;
     const ssize_t sent = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0 && errno == EINTR) continue;
     if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
       co_return boost::system::error_code(errno, boost::system::system_category());
     if (sent > 0) cursor.consume(static_cast<std::size_t>(sent));
-    if (sent >= 0 && static_cast<std::size_t>(sent) == bytes_in(std::span(iov.data(), count))) continue;
+    if (sent >= 0 && static_cast<std::size_t>(sent) == next.bytes) continue;
     if (cursor.done()) break;
     // The socket's buffer is full: the stream's write waits for room under its deadline and the caller's
     // cancellation, with the next buffers (what Asio passes at once).
-    const std::size_t next = cursor.fill(std::span(iov.data(), stream_write_max));
+    const std::size_t buffers = cursor.fill(std::span(iov.data(), stream_write_max)).buffers;
     waiting.clear();
-    for (std::size_t i = 0; i < next; ++i) waiting.emplace_back(iov[i].iov_base, iov[i].iov_len);
+    for (std::size_t i = 0; i < buffers; ++i) waiting.emplace_back(iov[i].iov_base, iov[i].iov_len);
     auto [ec, n] = co_await stream.async_write_some(waiting, asio::as_tuple(asio::use_awaitable));
     if (ec) co_return ec;
     cursor.consume(n);

@@ -27,8 +27,12 @@ class gather_cursor {
   gather_cursor(std::string_view head, const text::text_pieces& body)
       : head_(head), body_(body), left_(head.size() + body.size()) {}
 
-  // Fills `out` with the next buffers of what is left, at most out.size(); returns how many.
-  std::size_t fill(std::span<::iovec> out) const;
+  struct filled {
+    std::size_t buffers;  // how many of `out` were filled
+    std::size_t bytes;    // what they hold
+  };
+  // Fills `out` with the next buffers of what is left, at most out.size().
+  filled fill(std::span<::iovec> out) const;
   // Marks `n` more bytes written (at most what is left).
   void consume(std::size_t n);
   bool done() const { return left_ == 0; }

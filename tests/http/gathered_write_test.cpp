@@ -29,9 +29,11 @@ std::string drain(gather_cursor& c, std::size_t width, std::size_t step) {
   std::string out;
   std::vector<::iovec> iov(width);
   while (!c.done()) {
-    const std::size_t n = c.fill(iov);
-    EXPECT_GT(n, 0u);
-    const std::string next = joined(std::span(iov.data(), n)).substr(0, step);
+    const auto f = c.fill(iov);
+    EXPECT_GT(f.buffers, 0u);
+    const std::string all = joined(std::span(iov.data(), f.buffers));
+    EXPECT_EQ(f.bytes, all.size());
+    const std::string next = all.substr(0, step);
     out += next;
     c.consume(next.size());
   }
@@ -69,15 +71,18 @@ TEST(GatherCursor, FillStartsInsideAPartlyWrittenPieceAndStopsAtTheWidth) {
   gather_cursor c(head, body);
   c.consume(6);  // the head and 2 bytes of the view
   std::array<::iovec, 1> one{};
-  ASSERT_EQ(c.fill(one), 1u);
+  ASSERT_EQ(c.fill(one).buffers, 1u);
   EXPECT_EQ(joined(one), "23456789");
   EXPECT_EQ(static_cast<const char*>(one[0].iov_base), viewed.data() + 2);  // the caller's memory, not a copy
   std::array<::iovec, 4> four{};
-  ASSERT_EQ(c.fill(four), 2u);
+  const auto f = c.fill(four);
+  ASSERT_EQ(f.buffers, 2u);
+  EXPECT_EQ(f.bytes, 10u);
   EXPECT_EQ(joined(std::span(four.data(), 2)), "23456789ab");
   c.consume(100);  // more than is left: everything is written
   EXPECT_TRUE(c.done());
-  EXPECT_EQ(c.fill(four), 0u);
+  EXPECT_EQ(c.fill(four).buffers, 0u);
+  EXPECT_EQ(c.fill(four).bytes, 0u);
 }
 
 TEST(GatherCursor, AnEmptyBodyIsTheHeadAlone) {
