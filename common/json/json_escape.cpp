@@ -72,6 +72,8 @@ void append_json_escape(Out& out, unsigned char c) {
   }
 }
 
+bool needs_escape(std::string_view s) { return plain_prefix(s) != s.size(); }
+
 bool has_control_byte(std::string_view s) {
   std::size_t i = 0;
   std::uint64_t found = 0;

@@ -197,6 +197,7 @@ std::size_t escaped_char_size(unsigned char c) {
 }
 
 std::size_t escaped_size(std::string_view s) {
+  if (!json::needs_escape(s)) return s.size();  // ids and index names, nearly always
   std::size_t n = 0;
   for (unsigned char c : s) n += escaped_char_size(c);
   return n;

@@ -43,6 +43,21 @@ TEST(append_json_string, escapes_what_json_requires_and_keeps_utf8) {
   }
 }
 
+TEST(needs_escape, is_true_exactly_when_the_escaper_changes_the_string) {
+  // Every byte value at every offset of a string long enough for the word-at-a-time scan and its tail.
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t at = 0; at < 19; ++at) {
+      std::string s(19, 'x');
+      s[at] = static_cast<char>(b);
+      std::string out;
+      sf::json::append_json_escaped(out, s);
+      EXPECT_EQ(sf::json::needs_escape(s), out != s) << "byte " << b << " at " << at;
+    }
+  }
+  EXPECT_FALSE(sf::json::needs_escape(""));
+  EXPECT_FALSE(sf::json::needs_escape("v3srRV41mkf+YZ2XmPslNg=="));
+}
+
 TEST(append_json_string, output_round_trips_through_a_json_parser) {
   const std::string nasty = std::string("q\"b\\s/\x01\x7f\n") + "\xe2\x80\xa8" + std::string(1, '\0');
   std::string doc = "{\"v\":";
