@@ -24,6 +24,11 @@ void append_json_escaped(Out& out, std::string_view s);
 template <class Out>
 void append_json_escape(Out& out, unsigned char c);
 
+// The first quote or backslash at or after `p`, in JSON text that holds one after it (a string's closing
+// quote) and stays readable for 15 bytes past it (simdjson's padded input): where a string whose content
+// starts at `p` ends, or its first escape.
+const char* find_string_stop(const char* p);
+
 // True when `s` holds a byte below 0x20 (newline, tab, any control character).
 bool has_control_byte(std::string_view s);
 

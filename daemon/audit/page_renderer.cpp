@@ -136,7 +136,7 @@ struct render_scratch::state {
     raw = trim_json_space(raw);
     if (raw.size() < 2) return false;
     if (length_mask & length_bit(raw.size() - 2)) return true;
-    return std::memchr(raw.data() + 1, '\\', raw.size() - 2) != nullptr;  // escapes: lengths differ
+    return *json::find_string_stop(raw.data() + 1) == '\\';  // escapes: lengths differ
   }
 
   std::int32_t find(std::string_view key) const {
@@ -193,9 +193,7 @@ simdjson::error_code span_to_here(od::document& doc, const char* start, std::str
 // pass checked its UTF-8 and control bytes). Unescaping consumes the key: call it last, and not after
 // key_text unescaped it.
 simdjson::error_code check_key(od::field& field) {
-  const char* q = field.key().raw();
-  while (*q != '"' && *q != '\\') ++q;
-  if (*q == '"') return simdjson::SUCCESS;
+  if (*json::find_string_stop(field.key().raw()) == '"') return simdjson::SUCCESS;
   std::string_view unescaped;
   return field.unescaped_key().get(unescaped);
 }
@@ -206,8 +204,7 @@ constexpr int max_check_depth = 1024;
 // Consumes a string without unescaping it (a string without a backslash is valid after simdjson's first
 // pass); one with a backslash is unescaped, which checks its escapes.
 simdjson::error_code consume_string(od::value& v) {
-  const std::string_view raw = v.raw_json_token();
-  if (std::memchr(raw.data(), '\\', raw.size()) == nullptr) {
+  if (*json::find_string_stop(v.raw_json_token().data() + 1) == '"') {
     od::raw_json_string unchecked;
     return v.get_raw_json_string().get(unchecked);
   }
@@ -352,8 +349,7 @@ simdjson::error_code read_object_fields(state& s, related_entry& entry, od::obje
 // the closing quote is there.
 simdjson::error_code key_text(od::field& field, std::string_view& out, bool& plain) {
   const char* p = field.key().raw();
-  const char* q = p;
-  while (*q != '"' && *q != '\\') ++q;
+  const char* q = json::find_string_stop(p);
   plain = *q == '"';
   if (plain) {
     out = std::string_view(p - 1, static_cast<std::size_t>(q - p) + 2);

@@ -44,18 +44,60 @@ TEST(append_json_string, escapes_what_json_requires_and_keeps_utf8) {
 }
 
 TEST(needs_escape, is_true_exactly_when_the_escaper_changes_the_string) {
-  // Every byte value at every offset of a string long enough for the word-at-a-time scan and its tail.
-  for (int b = 0; b < 256; ++b) {
-    for (std::size_t at = 0; at < 19; ++at) {
-      std::string s(19, 'x');
-      s[at] = static_cast<char>(b);
-      std::string out;
-      sf::json::append_json_escaped(out, s);
-      EXPECT_EQ(sf::json::needs_escape(s), out != s) << "byte " << b << " at " << at;
+  // Every byte value at every offset of strings short and long enough for the blockwise scans and their
+  // tails.
+  for (std::size_t n = 1; n <= 40; ++n) {
+    for (int b = 0; b < 256; ++b) {
+      for (std::size_t at = 0; at < n; ++at) {
+        std::string s(n, 'x');
+        s[at] = static_cast<char>(b);
+        std::string out;
+        sf::json::append_json_escaped(out, s);
+        const std::string where = "byte " + std::to_string(b) + " at " + std::to_string(at) + " of " +
+                                  std::to_string(n);
+        ASSERT_EQ(sf::json::needs_escape(s), out != s) << where;
+        // The escape lands where the scan found it: the bytes before it are copied as they are, and so is
+        // the rest (the string holds one byte to escape).
+        if (out != s) {
+          ASSERT_EQ(out.substr(0, at), s.substr(0, at)) << where;
+          ASSERT_EQ(out.substr(out.size() - (n - at - 1)), s.substr(at + 1)) << where;
+        }
+      }
     }
   }
   EXPECT_FALSE(sf::json::needs_escape(""));
   EXPECT_FALSE(sf::json::needs_escape("v3srRV41mkf+YZ2XmPslNg=="));
+}
+
+TEST(find_string_stop, stops_at_the_first_quote_or_backslash_of_padded_text) {
+  for (std::size_t n = 0; n <= 40; ++n) {
+    for (std::size_t at = 0; at <= n; ++at) {
+      for (const char stop : {'"', '\\'}) {
+        // The content, a stop byte at `at` (the closing quote at n), and the padding simdjson guarantees.
+        std::string text(n, 'x');
+        text += "\"}";
+        if (at < n) text[at] = stop;
+        const simdjson::padded_string padded(text);
+        const char* found = sf::json::find_string_stop(padded.data());
+        ASSERT_EQ(found - padded.data(), static_cast<std::ptrdiff_t>(at)) << n << " " << at;
+        ASSERT_EQ(*found, at < n ? stop : '"');
+      }
+    }
+  }
+}
+
+TEST(has_control_byte, finds_a_byte_below_0x20_at_every_offset_and_nothing_else) {
+  for (std::size_t n = 1; n <= 40; ++n) {
+    for (int b = 0; b < 256; ++b) {
+      for (std::size_t at = 0; at < n; ++at) {
+        std::string s(n, '"');  // quotes and backslashes are not control bytes
+        s[n / 2] = '\\';
+        s[at] = static_cast<char>(b);
+        ASSERT_EQ(sf::json::has_control_byte(s), b < 0x20) << "byte " << b << " at " << at << " of " << n;
+      }
+    }
+  }
+  EXPECT_FALSE(sf::json::has_control_byte(""));
 }
 
 TEST(append_json_string, output_round_trips_through_a_json_parser) {
