@@ -53,8 +53,23 @@ class text_buffer {
   text_buffer& append(std::string_view s) { return append(s.data(), s.size()); }
   text_buffer& append(const char* p, std::size_t n) {
     if (capacity_ - size_ < n) grow(n);
-    if (n != 0) std::memcpy(data_ + size_, p, n);
+    char* d = data_ + size_;
     size_ += n;
+    // Most appends of variable length are names and ids of a few dozen bytes: two overlapping copies of a
+    // fixed size, inline, instead of a call to memcpy (render_page 501 -> 466 us per page; copies of 33-64
+    // bytes done the same way measured slower).
+    if (n >= 16 && n <= 32) {
+      std::memcpy(d, p, 16);
+      std::memcpy(d + n - 16, p + n - 16, 16);
+    } else if (n >= 8 && n < 16) {
+      std::memcpy(d, p, 8);
+      std::memcpy(d + n - 8, p + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+      std::memcpy(d, p, 4);
+      std::memcpy(d + n - 4, p + n - 4, 4);
+    } else if (n != 0) {
+      std::memcpy(d, p, n);
+    }
     return *this;
   }
   void push_back(char c) {

@@ -1,5 +1,5 @@
-// text_buffer: appends keep every byte in order across growth, resize adds room without losing content,
-// a move hands the bytes over and leaves the source empty.
+// text_buffer: appends keep every byte in order across growth and copy exactly their bytes at any length,
+// resize adds room without losing content, a move hands the bytes over and leaves the source empty.
 #include "common/text/text_buffer.hpp"
 
 #include <gtest/gtest.h>
@@ -26,6 +26,21 @@ TEST(text_buffer, appends_and_push_backs_keep_every_byte_in_order_across_growth)
   EXPECT_GE(b.capacity(), b.size());
   EXPECT_EQ(std::string_view(b).substr(0, 5), "doc0,");
   EXPECT_EQ(b[3], '0');
+}
+
+TEST(text_buffer, an_append_of_any_length_copies_exactly_its_bytes_at_any_offset) {
+  // Lengths on both sides of each inline copy's bounds (4, 8, 16, 32) and past them, at every alignment.
+  std::string source;
+  for (int i = 0; i < 80; ++i) source.push_back(static_cast<char>('A' + i % 58));
+  for (std::size_t offset = 0; offset < 9; ++offset) {
+    for (std::size_t n = 0; n <= 70; ++n) {
+      text_buffer b;
+      b.append(std::string(offset, '.'));
+      b.append(source.data() + offset, n);
+      b.push_back('|');
+      ASSERT_EQ(b.view(), std::string(offset, '.') + source.substr(offset, n) + "|") << offset << " " << n;
+    }
+  }
 }
 
 TEST(text_buffer, resize_grows_for_the_caller_to_fill_and_shrinks_without_losing_the_front) {
