@@ -37,6 +37,7 @@ struct related_entry {
   text_ref tail;  // its scaleft.related_objects element from the end of "ref": `],"id":..,"object":..}`
   related_kind kind = related_kind::other;
   text_ref id, name, email, full_name, hostname, os;
+  text_ref user_fields, host_fields;  // the members of its ECS user.* and host.* objects, braces left out
   std::uint64_t seen = 0;  // number of the last event that referenced it (dedups references per event)
   bool used = false;       // some event of the page references it
 };
@@ -547,7 +548,7 @@ simdjson::error_code walk_details(state& s, od::document& doc, od::value& v, eve
 }
 
 // Writes `"name":<json string>` when present, with a comma unless it is the first member.
-void write_member(text::text_buffer& out, bool& first, std::string_view name, std::string_view json) {
+void write_member(std::string& out, bool& first, std::string_view name, std::string_view json) {
   if (json.empty()) return;
   if (!first) out.push_back(',');
   first = false;
@@ -557,22 +558,40 @@ void write_member(text::text_buffer& out, bool& first, std::string_view name, st
   out.append(json);
 }
 
-// The ECS user fields of one entry; false when it has none (a malformed object).
-bool write_user_fields(text::text_buffer& out, const state& s, const related_entry& e) {
-  bool first = true;
-  write_member(out, first, "name", s.text(e.name));
-  write_member(out, first, "id", s.text(e.id));
-  write_member(out, first, "email", s.text(e.email));
-  write_member(out, first, "full_name", s.text(e.full_name));
-  return !first;
-}
-
 bool has_user_fields(const related_entry& e) {
   return !e.name.empty() || !e.id.empty() || !e.email.empty() || !e.full_name.empty();
 }
 
 std::string_view host_name(const state& s, const related_entry& e) {
   return e.hostname.empty() ? s.text(e.name) : s.text(e.hostname);
+}
+
+// Writes each entry's ECS user and host members into the arena once per page, so that an event referencing
+// it copies one slice (user: none when the object has no user fields; host: none without a host name).
+void prerender_fields(state& s) {
+  // The members are written from slices of the arena itself: room first, so that no append moves it.
+  std::size_t room = 0;
+  for (const auto& e : s.entries) {
+    room += 2 * (e.id.len + e.name.len + e.email.len + e.full_name.len + e.hostname.len + e.os.len) + 96;
+  }
+  s.arena.reserve(s.arena.size() + room);
+  for (auto& e : s.entries) {
+    std::size_t start = s.arena.size();
+    bool first = true;
+    write_member(s.arena, first, "name", s.text(e.name));
+    write_member(s.arena, first, "id", s.text(e.id));
+    write_member(s.arena, first, "email", s.text(e.email));
+    write_member(s.arena, first, "full_name", s.text(e.full_name));
+    e.user_fields = s.since(start);
+    start = s.arena.size();
+    first = true;
+    write_member(s.arena, first, "name", host_name(s, e));
+    if (!first) {
+      write_member(s.arena, first, "hostname", s.text(e.hostname));
+      if (!e.os.empty()) s.arena.append(",\"os\":{\"full\":").append(s.text(e.os)).push_back('}');
+    }
+    e.host_fields = s.since(start);
+  }
 }
 
 void add_unique(std::vector<std::string_view>& names, std::string_view n) {
@@ -749,10 +768,10 @@ std::size_t render_event(text::text_buffer& out, state& s, const event_view& ev,
   // user: the actor (or details.user), and the user acted upon under user.target.
   if (c.user || c.target) {
     out.append(",\"user\":{");
-    const bool wrote = c.user ? write_user_fields(out, s, *c.user) : false;
+    if (c.user) out.append(s.text(c.user->user_fields));
     if (c.target) {
-      out.append(wrote ? ",\"target\":{" : "\"target\":{");
-      write_user_fields(out, s, *c.target);
+      out.append(c.user ? ",\"target\":{" : "\"target\":{");
+      out.append(s.text(c.target->user_fields));
       out.push_back('}');
     }
     out.push_back('}');
@@ -760,12 +779,7 @@ std::size_t render_event(text::text_buffer& out, state& s, const event_view& ev,
 
   // host: the server the event is about, else the client it came from.
   if (const related_entry* host = c.server ? c.server : c.client) {
-    out.append(",\"host\":{");
-    bool first = true;
-    write_member(out, first, "name", host_name(s, *host));
-    write_member(out, first, "hostname", s.text(host->hostname));
-    if (!host->os.empty()) out.append(",\"os\":{\"full\":").append(s.text(host->os)).push_back('}');
-    out.push_back('}');
+    out.append(",\"host\":{").append(s.text(host->host_fields)).push_back('}');
   }
 
   // related.user / related.hosts: every name this event's references bring.
@@ -923,6 +937,7 @@ page_outcome render(od::parser& parser, simdjson::padded_string_view body, std::
   } else if (found != simdjson::NO_SUCH_FIELD) {
     return fail(describe("body is not JSON", found));
   }
+  prerender_fields(s);
   s.build_table();
 
   od::array list;
