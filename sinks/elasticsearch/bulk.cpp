@@ -192,7 +192,7 @@ namespace {
 
 // Bytes one character takes in a JSON string, escaped as json::append_json_escaped does it.
 std::size_t escaped_char_size(unsigned char c) {
-  if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') return 2;
+  if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') return 2;
   return c < 0x20 ? 6 : 1;
 }
 

@@ -56,6 +56,21 @@ TEST(es_bulk_body, item_bytes_matches_the_encoded_size) {
   EXPECT_EQ(sum, body.size());
 }
 
+TEST(es_bulk_body, item_bytes_is_exact_for_ids_with_every_byte_that_is_escaped) {
+  // Every byte below 0x20 (the short escapes \b \f \n \r \t and the \u00XX ones), a quote and a backslash,
+  // alone and inside longer ids.
+  for (int c = 0; c < 0x5d; ++c) {
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    event_batch b;
+    b.add(std::string(1, static_cast<char>(c)), "t", R"({"x":1})");
+    b.add("id-" + std::string(1, static_cast<char>(c)) + "-0123456789abcdef", "t", R"({"x":2})");
+    const std::string body = es::encode_bulk_body(b, all(b), "audit-idx");
+    const std::size_t sum = es::item_bytes("audit-idx", b.id(0), b.document(0)) +
+                            es::item_bytes("audit-idx", b.id(1), b.document(1));
+    EXPECT_EQ(sum, body.size()) << "byte " << c;
+  }
+}
+
 // The pieces a request is sent from are the string body, byte for byte, in every format; the documents are
 // views of the batch (not copies), so only action lines and spliced extras take new memory.
 TEST(es_bulk_pieces, join_to_the_string_body_in_every_format_and_view_the_documents) {
