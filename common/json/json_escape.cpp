@@ -30,19 +30,19 @@ inline std::uint64_t load8(const char* p) {
 }
 
 #if defined(__SSE2__)
-// Bit k set when byte k of the 16 at `p` is a control byte (below 0x20).
-inline unsigned control_mask(const char* p) {
-  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x)));
-}
+inline __m128i load16(const char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+inline unsigned bits(__m128i m) { return static_cast<unsigned>(_mm_movemask_epi8(m)); }
+// Bytes of `x` below 0x20 (unsigned: min(b, 0x1f) == b), and bytes that are a quote or a backslash.
+inline __m128i control_bytes(__m128i x) { return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x); }
 inline __m128i quote_or_backslash(__m128i x) {
   return _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
 }
+// Bit k set when byte k of the 16 at `p` is a control byte.
+inline unsigned control_mask(const char* p) { return bits(control_bytes(load16(p))); }
 // Bit k set when byte k of the 16 at `p` must be escaped: a control byte, a quote or a backslash.
 inline unsigned escape_mask(const char* p) {
-  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(quote_or_backslash(x), control)));
+  const __m128i x = load16(p);
+  return bits(_mm_or_si128(quote_or_backslash(x), control_bytes(x)));
 }
 #endif
 
@@ -106,13 +106,10 @@ void append_json_escape(Out& out, unsigned char c) {
   }
 }
 
-bool needs_escape(std::string_view s) { return plain_prefix(s) != s.size(); }
-
 const char* find_string_stop(const char* p) {
 #if defined(__SSE2__)
   for (;; p += 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    if (const int m = _mm_movemask_epi8(quote_or_backslash(x))) return p + __builtin_ctz(static_cast<unsigned>(m));
+    if (const unsigned m = bits(quote_or_backslash(load16(p)))) return p + __builtin_ctz(m);
   }
 #else
   while (*p != '"' && *p != '\\') ++p;
@@ -156,6 +153,21 @@ void append_json_string(Out& out, std::string_view s) {
   out.push_back('"');
   append_json_escaped(out, s);
   out.push_back('"');
+}
+
+namespace {
+// An output that only counts what the escaper writes, so that sizes come from the escaper itself.
+struct byte_count {
+  std::size_t n = 0;
+  void append(std::string_view s) { n += s.size(); }
+  void append(const char*, std::size_t k) { n += k; }
+};
+}  // namespace
+
+std::size_t escaped_size(std::string_view s) {
+  byte_count count;
+  append_json_escaped(count, s);
+  return count.n;
 }
 
 // The two outputs the header promises.

@@ -32,8 +32,7 @@ const char* find_string_stop(const char* p);
 // True when `s` holds a byte below 0x20 (newline, tab, any control character).
 bool has_control_byte(std::string_view s);
 
-// True when some byte of `s` would be escaped inside a JSON string (a control byte, a quote, a backslash):
-// false means append_json_escaped copies `s` as it is.
-bool needs_escape(std::string_view s);
+// The number of bytes append_json_escaped writes for `s` (its size when nothing needs escaping).
+std::size_t escaped_size(std::string_view s);
 
 }  // namespace sf::json

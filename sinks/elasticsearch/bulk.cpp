@@ -190,28 +190,6 @@ int major_version(std::string_view version) {
 
 namespace {
 
-// Bytes one character takes in a JSON string, escaped as json::append_json_escaped does it.
-std::size_t escaped_char_size(unsigned char c) {
-  if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') return 2;
-  return c < 0x20 ? 6 : 1;
-}
-
-std::size_t escaped_size(std::string_view s) {
-  if (!json::needs_escape(s)) return s.size();  // ids and index names, nearly always
-  std::size_t n = 0;
-  for (unsigned char c : s) n += escaped_char_size(c);
-  return n;
-}
-
-// Ids and index names almost never need escaping: append them whole, and fall back to the escaper only when
-// some character does (the per-character path was a tenth of the ES sink's CPU).
-void append_escaped(std::string& out, std::string_view s) {
-  if (escaped_size(s) == s.size())
-    out.append(s);
-  else
-    json::append_json_escaped(out, s);
-}
-
 constexpr std::string_view action_head = R"({"create":{"_index":")";
 constexpr std::string_view action_mid = R"(","_id":")";
 constexpr std::string_view action_tail = "\"}}\n";
@@ -236,15 +214,15 @@ document_shape shape_at(const audit::event_batch& batch, std::uint32_t i, std::s
 
 void append_action(std::string& out, std::string_view target, std::string_view id) {
   out.append(action_head);
-  append_escaped(out, target);
+  json::append_json_escaped(out, target);
   out.append(action_mid);
-  append_escaped(out, id);
+  json::append_json_escaped(out, id);
   out.append(action_tail);
 }
 
 std::size_t item_bytes(std::string_view target, std::string_view id, std::string_view document) {
   // Escaping can only grow a string, so measure exactly rather than guess.
-  return action_head.size() + escaped_size(target) + action_mid.size() + escaped_size(id) +
+  return action_head.size() + json::escaped_size(target) + action_mid.size() + json::escaped_size(id) +
          action_tail.size() + document.size() + 1;
 }
 
@@ -252,8 +230,8 @@ std::size_t item_bytes(const bulk_format& f, const audit::event_batch& batch, st
   const std::string_view target = f.target_of(i);
   const std::size_t at = event_at(batch, i, f.extras);
   const std::size_t document = document_size(batch.document(i).size(), f.extras, at, shape_at(batch, i, at));
-  return action_head.size() + escaped_size(target) + action_mid.size() + escaped_size(batch.id(i)) +
-         action_tail.size() + document + 1;
+  return action_head.size() + json::escaped_size(target) + action_mid.size() +
+         json::escaped_size(batch.id(i)) + action_tail.size() + document + 1;
 }
 
 namespace {
@@ -266,7 +244,7 @@ void encode_items(Out& out, const audit::event_batch& batch, const std::vector<s
   // For one index, the action line's prefix up to the id is the same for every item: escape the target once.
   std::string head(action_head);
   if (!f.targets) {
-    append_escaped(head, f.target);
+    json::append_json_escaped(head, f.target);
     head.append(action_mid);
   }
   for (auto i : items) {
@@ -275,7 +253,7 @@ void encode_items(Out& out, const audit::event_batch& batch, const std::vector<s
         append_action(s, f.target_of(i), batch.id(i));
       } else {
         s.append(head);
-        append_escaped(s, batch.id(i));
+        json::append_json_escaped(s, batch.id(i));
         s.append(action_tail);
       }
     });

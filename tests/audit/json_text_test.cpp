@@ -43,7 +43,7 @@ TEST(append_json_string, escapes_what_json_requires_and_keeps_utf8) {
   }
 }
 
-TEST(needs_escape, is_true_exactly_when_the_escaper_changes_the_string) {
+TEST(escaped_size, is_what_the_escaper_writes_and_the_size_itself_when_nothing_is_escaped) {
   // Every byte value at every offset of strings short and long enough for the blockwise scans and their
   // tails.
   for (std::size_t n = 1; n <= 40; ++n) {
@@ -55,7 +55,8 @@ TEST(needs_escape, is_true_exactly_when_the_escaper_changes_the_string) {
         sf::json::append_json_escaped(out, s);
         const std::string where = "byte " + std::to_string(b) + " at " + std::to_string(at) + " of " +
                                   std::to_string(n);
-        ASSERT_EQ(sf::json::needs_escape(s), out != s) << where;
+        ASSERT_EQ(sf::json::escaped_size(s), out.size()) << where;
+        ASSERT_EQ(sf::json::escaped_size(s) != n, out != s) << where;
         // The escape lands where the scan found it: the bytes before it are copied as they are, and so is
         // the rest (the string holds one byte to escape).
         if (out != s) {
@@ -65,8 +66,9 @@ TEST(needs_escape, is_true_exactly_when_the_escaper_changes_the_string) {
       }
     }
   }
-  EXPECT_FALSE(sf::json::needs_escape(""));
-  EXPECT_FALSE(sf::json::needs_escape("v3srRV41mkf+YZ2XmPslNg=="));
+  EXPECT_EQ(sf::json::escaped_size(""), 0u);
+  EXPECT_EQ(sf::json::escaped_size("v3srRV41mkf+YZ2XmPslNg=="), 24u);
+  EXPECT_EQ(sf::json::escaped_size(std::string_view("\b\f\n\x01\"\\", 6)), 2u + 2 + 2 + 6 + 2 + 2);
 }
 
 TEST(find_string_stop, stops_at_the_first_quote_or_backslash_of_padded_text) {
