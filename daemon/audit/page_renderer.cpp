@@ -558,10 +558,6 @@ void write_member(std::string& out, bool& first, std::string_view name, std::str
   out.append(json);
 }
 
-bool has_user_fields(const related_entry& e) {
-  return !e.name.empty() || !e.id.empty() || !e.email.empty() || !e.full_name.empty();
-}
-
 std::string_view host_name(const state& s, const related_entry& e) {
   return e.hostname.empty() ? s.text(e.name) : s.text(e.hostname);
 }
@@ -619,8 +615,9 @@ chosen_entries choose(const state& s, const event_roles& roles) {
   if (target < 0 && roles.actor >= 0 && roles.user >= 0 && roles.user != roles.actor) target = roles.user;
   if (user >= 0) c.user = &s.entries[static_cast<std::size_t>(user)];
   if (target >= 0) c.target = &s.entries[static_cast<std::size_t>(target)];
-  if (c.user && !has_user_fields(*c.user)) c.user = nullptr;
-  if (c.target && !has_user_fields(*c.target)) c.target = nullptr;
+  // An object without user fields (a malformed one) names no user.
+  if (c.user && c.user->user_fields.empty()) c.user = nullptr;
+  if (c.target && c.target->user_fields.empty()) c.target = nullptr;
   for (const auto idx : s.refs) {
     const related_entry& e = s.entries[idx];
     switch (e.kind) {
